@@ -1,0 +1,68 @@
+"""``concadvisor advise``: recommend an executor for a profile given by flags or a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..advice import advise
+from ..profile import TaskProfile
+from ..profile_files import load_profile_data
+from ..profile_flags import add_profile_flags, profile_overrides
+from . import UsageError
+
+NAME = "advise"
+HELP = "recommend an executor for a task profile"
+DESCRIPTION = """\
+Recommend serial, threads, processes or asyncio for a task profile, with the ranking, the
+rules that fired (ids, guidance), warnings and a runnable snippet.
+
+examples:
+  concadvisor advise --workload io --async-libraries --tasks 1000
+  concadvisor advise --workload cpu --tasks 200 --task-seconds 0.05
+  concadvisor advise --profile profile.toml --json
+  concadvisor advise --profile pyproject.toml --task thumbnailer
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="read the profile from a TOML or JSON file (flags override its values)",
+    )
+    parser.add_argument(
+        "--task",
+        metavar="NAME",
+        help="with --profile: which [tasks.NAME] table to use when the file declares several",
+    )
+    parser.add_argument("--json", action="store_true", help="print the Recommendation as JSON")
+    add_profile_flags(parser)
+
+
+def gather_profile(args: argparse.Namespace) -> TaskProfile:
+    data: dict[str, Any] = {}
+    if args.profile is not None:
+        data.update(load_profile_data(args.profile, args.task))
+    elif args.task is not None:
+        raise UsageError("--task needs --profile FILE")
+    data.update(profile_overrides(args))
+    if "workload" not in data:
+        raise UsageError(
+            "the profile needs a workload: pass --workload io|cpu|mixed or --profile FILE"
+        )
+    return TaskProfile.model_validate(data)
+
+
+def run(args: argparse.Namespace) -> int:
+    recommendation = advise(gather_profile(args))
+    if args.json:
+        sys.stdout.write(recommendation.model_dump_json(indent=2) + "\n")
+        return 0
+    from ..render import make_console, render_recommendation
+
+    render_recommendation(make_console(), recommendation)
+    return 0

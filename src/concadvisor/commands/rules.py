@@ -1,0 +1,74 @@
+"""``concadvisor rules``: list, explain, or write the reference of every code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..rules.catalogue import all_codes, get_code
+from ..validation import did_you_mean
+from . import UsageError
+
+NAME = "rules"
+HELP = "list the rules and lint codes, or explain one"
+DESCRIPTION = """\
+Without arguments, list every rule and lint code. With a CODE, explain it: what it does,
+why, an example, and the guidance section it encodes.
+
+examples:
+  concadvisor rules
+  concadvisor rules CA103
+  concadvisor rules --markdown > docs/rules.md
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("code", nargs="?", metavar="CODE", help="a code such as CA103")
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the Markdown reference (the content of docs/rules.md)",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="with --markdown: write to FILE"
+    )
+    parser.add_argument("--json", action="store_true", help="print the codes as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..render import make_console, render_code, render_code_list
+    from ..ruledocs import code_markdown, reference_markdown
+
+    codes = all_codes()
+    if args.code is not None:
+        code = get_code(args.code)
+        if code is None:
+            hint = did_you_mean(args.code.upper(), [c.id for c in codes])
+            raise UsageError(f"unknown code {args.code!r}{hint}; 'concadvisor rules' lists them")
+        codes = (code,)
+    if args.output is not None and not args.markdown:
+        raise UsageError("--output needs --markdown")
+    if args.json:
+        import json
+
+        fields = ("id", "name", "title", "guidance", "rationale", "example", "effect", "kind")
+        payload = [{f: getattr(c, f) for f in fields} for c in codes]
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    if args.markdown:
+        text = code_markdown(codes[0], "#") if args.code else reference_markdown()
+        if args.output is not None:
+            try:
+                args.output.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        else:
+            sys.stdout.write(text)
+        return 0
+    console = make_console()
+    if args.code is not None:
+        render_code(console, codes[0])
+    else:
+        render_code_list(console, codes)
+    return 0

@@ -1,0 +1,207 @@
+"""What this interpreter on this machine offers: usable CPUs, the GIL, start methods.
+
+Detection runs once per process (:func:`detect_environment` is cached) and never fails: a
+probe that cannot read something falls back to the next source.  Everything that decides
+advice takes an :class:`Environment` as a plain value, so tests and users inject their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import multiprocessing
+import os
+import platform
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .profile import StartMethod, TaskProfile
+
+__all__ = [
+    "Environment",
+    "cgroup_cpu_limit",
+    "detect_environment",
+    "effective_environment",
+    "usable_cpus",
+]
+
+_START_METHODS: tuple[StartMethod, ...] = ("fork", "spawn", "forkserver")
+
+
+class Environment(BaseModel):
+    """The facts about the running interpreter and machine that advice depends on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cpus: int = Field(ge=1, description="Usable CPUs (affinity, cgroup quota, CPU count).")
+    logical_cpus: int = Field(ge=1, description="CPUs the machine reports (os.cpu_count()).")
+    free_threaded: bool = Field(description="The GIL is disabled in this interpreter.")
+    start_method: StartMethod = Field(description="multiprocessing's default start method.")
+    start_methods: tuple[StartMethod, ...] = Field(
+        description="Start methods this platform supports."
+    )
+    python_version: tuple[int, int, int] = Field(description="Interpreter version.")
+    implementation: str = Field(description="Python implementation, e.g. 'cpython'.")
+    platform: str = Field(description="sys.platform, e.g. 'linux', 'darwin', 'win32'.")
+
+    @property
+    def has_task_group(self) -> bool:
+        """``asyncio.TaskGroup`` exists (3.11+)."""
+        return self.python_version >= (3, 11)
+
+    @property
+    def has_interpreter_pool(self) -> bool:
+        """``concurrent.futures.InterpreterPoolExecutor`` exists (3.14+, PEP 734)."""
+        return self.python_version >= (3, 14)
+
+    @classmethod
+    def example(cls, **overrides: object) -> Environment:
+        """A fixed, ordinary environment (4 CPUs, GIL, fork, 3.12 on Linux) for tests/docs."""
+        values: dict[str, object] = {
+            "cpus": 4,
+            "logical_cpus": 4,
+            "free_threaded": False,
+            "start_method": "fork",
+            "start_methods": ("fork", "spawn", "forkserver"),
+            "python_version": (3, 12, 0),
+            "implementation": "cpython",
+            "platform": "linux",
+        }
+        values.update(overrides)
+        return cls.model_validate(values)
+
+
+def cgroup_cpu_limit(root: Path = Path("/"), proc_self: Path | None = None) -> float | None:
+    """CPUs allowed by a cgroup CPU quota (v2 ``cpu.max`` or v1 CFS), or None if unlimited.
+
+    ``root`` is the filesystem root so that tests can point at a fake tree.
+    """
+    proc_cgroup = proc_self or root / "proc/self/cgroup"
+    try:
+        lines = proc_cgroup.read_text().splitlines()
+    except OSError:
+        lines = []
+    v2_path: str | None = None
+    v1_path: str | None = None
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":
+            v2_path = path
+        elif "cpu" in controllers.split(","):
+            v1_path = path
+    base = root / "sys/fs/cgroup"
+    candidates: list[float] = []
+    if v2_path is not None:
+        # The quota of every ancestor applies; the tightest wins.
+        rel = Path(v2_path.lstrip("/"))
+        for directory in [rel, *rel.parents]:
+            limit = _read_cpu_max(base / directory / "cpu.max")
+            if limit is not None:
+                candidates.append(limit)
+    for v1_dir in (base / "cpu,cpuacct", base / "cpu"):
+        sub = v1_dir / v1_path.lstrip("/") if v1_path else v1_dir
+        for directory in (sub, v1_dir):
+            limit = _read_cfs(directory)
+            if limit is not None:
+                candidates.append(limit)
+                break
+    return min(candidates) if candidates else None
+
+
+def _read_cpu_max(path: Path) -> float | None:
+    try:
+        fields = path.read_text().split()
+    except OSError:
+        return None
+    if len(fields) != 2 or fields[0] == "max":
+        return None
+    try:
+        quota, period = int(fields[0]), int(fields[1])
+    except ValueError:
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def _read_cfs(directory: Path) -> float | None:
+    try:
+        quota = int((directory / "cpu.cfs_quota_us").read_text().strip())
+        period = int((directory / "cpu.cfs_period_us").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def usable_cpus() -> int:
+    """CPUs this process may actually use: the least of affinity, cgroup quota and count."""
+    counts: list[int] = []
+    process_cpu_count = getattr(os, "process_cpu_count", None)  # 3.13+
+    if process_cpu_count is not None:
+        n = process_cpu_count()
+        if n:
+            counts.append(int(n))
+    sched_getaffinity = getattr(os, "sched_getaffinity", None)
+    if sched_getaffinity is not None:
+        with contextlib.suppress(OSError):
+            counts.append(len(sched_getaffinity(0)))
+    counts.append(os.cpu_count() or 1)
+    best = min(c for c in counts if c >= 1)
+    quota = cgroup_cpu_limit()
+    if quota is not None:
+        # A quota of 1.5 CPUs still allows two threads to run at once, but only for 75% of
+        # the time each; round up so that a fractional quota is not rounded down to 1.
+        best = min(best, max(1, math.ceil(quota)))
+    return max(1, best)
+
+
+def _gil_disabled() -> bool:
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    if is_enabled is None:
+        return False
+    return not bool(is_enabled())
+
+
+def _default_start_method() -> StartMethod:
+    method = multiprocessing.get_start_method(allow_none=True)
+    if method is None:
+        # Asking the default context does not fix the global start method.
+        method = multiprocessing.get_context().get_start_method()
+    for known in _START_METHODS:
+        if method == known:
+            return known
+    return "spawn"
+
+
+@functools.cache
+def detect_environment() -> Environment:
+    """Detect this process's environment once; later calls return the same object."""
+    available = tuple(m for m in multiprocessing.get_all_start_methods() if m in _START_METHODS)
+    return Environment(
+        cpus=usable_cpus(),
+        logical_cpus=os.cpu_count() or 1,
+        free_threaded=_gil_disabled(),
+        start_method=_default_start_method(),
+        start_methods=available or ("spawn",),
+        python_version=(sys.version_info[0], sys.version_info[1], sys.version_info[2]),
+        implementation=platform.python_implementation().lower(),
+        platform=sys.platform,
+    )
+
+
+def effective_environment(profile: TaskProfile, environment: Environment) -> Environment:
+    """The environment with the profile's explicit ``cpus``/``free_threaded``/``start_method``."""
+    overrides: dict[str, object] = {}
+    if profile.cpus is not None and profile.cpus != environment.cpus:
+        overrides["cpus"] = profile.cpus
+    if profile.free_threaded is not None and profile.free_threaded != environment.free_threaded:
+        overrides["free_threaded"] = profile.free_threaded
+    if profile.start_method is not None and profile.start_method != environment.start_method:
+        overrides["start_method"] = profile.start_method
+    if not overrides:
+        return environment
+    return environment.model_copy(update=overrides)

@@ -1,0 +1,173 @@
+"""The task profile: what a unit of concurrent work is like.
+
+The field set, defaults and value sets are a public contract (see DESIGN.md); extend, never
+rename.  Validation is strict (no ``"5"`` -> ``5`` coercion) so that a typo in a profile file
+is reported, not silently reinterpreted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Executor",
+    "RefactorTolerance",
+    "SharedState",
+    "StartMethod",
+    "TaskProfile",
+    "Workload",
+    "as_profile",
+]
+
+Workload = Literal["io", "cpu", "mixed"]
+RefactorTolerance = Literal["none", "low", "high"]
+SharedState = Literal["none", "read_only", "mutable"]
+StartMethod = Literal["fork", "spawn", "forkserver"]
+
+
+class Executor(str, Enum):
+    """The four concurrency models concadvisor chooses between."""
+
+    SERIAL = "serial"
+    THREADS = "threads"
+    PROCESSES = "processes"
+    ASYNCIO = "asyncio"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class TaskProfile(BaseModel):
+    """What one kind of concurrent work is like: the input of :func:`concadvisor.advise`.
+
+    >>> TaskProfile(workload="io", async_libraries=True, tasks=1000).workload
+    'io'
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=True,
+        title="TaskProfile",
+        json_schema_extra={
+            "$comment": "concadvisor task profile; see docs/rules.md for how each field is used"
+        },
+    )
+
+    name: str = Field(
+        default="task",
+        min_length=1,
+        description="Label used in reports and lint findings.",
+    )
+    workload: Workload = Field(
+        description=(
+            "The dominant kind of work: 'io' (mostly waiting on network, disk or "
+            "subprocesses), 'cpu' (mostly computing), or 'mixed' (both in significant shares)."
+        ),
+    )
+    cpu_fraction: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description=(
+            "Share of one task's wall time spent on the CPU, from 0 to 1 (the probe measures "
+            "it). None: unknown."
+        ),
+    )
+    releases_gil: bool = Field(
+        default=False,
+        description=(
+            "The CPU work runs in native code that releases the GIL (NumPy, hashlib, zlib, "
+            "many compiled extensions), so threads can run it in parallel."
+        ),
+    )
+    async_libraries: bool = Field(
+        default=False,
+        description=(
+            "Async-capable libraries exist for the task's I/O (httpx/aiohttp, asyncpg, "
+            "aiofiles...)."
+        ),
+    )
+    already_async: bool = Field(
+        default=False,
+        description="The calling code already runs inside an asyncio event loop.",
+    )
+    refactor_tolerance: RefactorTolerance = Field(
+        default="low",
+        description=(
+            "How much rewriting to async/await is acceptable: 'none', 'low' (small, local "
+            "changes) or 'high' (a rewrite is fine)."
+        ),
+    )
+    tasks: int = Field(
+        default=1,
+        ge=1,
+        description="Number of independent units of work that could run at the same time.",
+    )
+    task_seconds: float | None = Field(
+        default=None,
+        gt=0.0,
+        allow_inf_nan=False,
+        description="Typical serial duration of one task, in seconds. None: unknown.",
+    )
+    payload_bytes: int | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "Bytes sent to plus returned from one task (what a process pool must pickle). "
+            "None: unknown."
+        ),
+    )
+    shared_state: SharedState = Field(
+        default="none",
+        description=(
+            "State the tasks share: 'none', 'read_only' (e.g. a lookup table) or 'mutable' "
+            "(counters, caches, objects several tasks write)."
+        ),
+    )
+    picklable: bool = Field(
+        default=True,
+        description=(
+            "The callable, its arguments and its results can be pickled (lambdas, closures "
+            "and nested functions cannot)."
+        ),
+    )
+    start_method: StartMethod | None = Field(
+        default=None,
+        description=(
+            "multiprocessing start method the process pool will use. None: this platform's default."
+        ),
+    )
+    cpus: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Usable CPUs. None: detected (CPU affinity, cgroup quota, os.process_cpu_count)."
+        ),
+    )
+    free_threaded: bool | None = Field(
+        default=None,
+        description=(
+            "The interpreter runs without the GIL (PEP 703 free-threaded build). None: detected."
+        ),
+    )
+
+
+def as_profile(profile: TaskProfile | Mapping[str, Any]) -> TaskProfile:
+    """Return ``profile`` as a :class:`TaskProfile`, validating a mapping.
+
+    Raises :class:`pydantic.ValidationError` for an invalid mapping and :class:`TypeError`
+    for anything that is neither a profile nor a mapping.
+    """
+    if isinstance(profile, TaskProfile):
+        return profile
+    if isinstance(profile, Mapping):
+        return TaskProfile.model_validate(dict(profile))
+    raise TypeError(
+        f"expected a TaskProfile or a mapping of its fields, got {type(profile).__name__}"
+    )

@@ -1,0 +1,191 @@
+"""The vocabulary of rules: what a rule is, what it sees, and what it may do.
+
+A rule looks at :class:`Facts` (a profile plus the environment it will run in) and either
+stays silent or *fires* with a message and a few effects:
+
+- :class:`Veto` -- this executor is not a sensible choice here (serial cannot be vetoed);
+- :class:`Score` -- move an executor's score up or down;
+- :class:`Offload` -- for mixed work, where the other kind of work should go;
+- :class:`Warn` -- a hazard the user should know about (optionally only for some choices);
+- :class:`Note` -- an explanation that does not change the scores.
+
+Rules are plain data plus one pure function, so the catalogue can be listed, documented and
+tested from the same objects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+from ..environment import Environment
+from ..profile import Executor, StartMethod, TaskProfile
+
+__all__ = [
+    "ALL_EXECUTORS",
+    "Check",
+    "CodeDoc",
+    "Effect",
+    "Facts",
+    "Fired",
+    "Note",
+    "Offload",
+    "Rule",
+    "Score",
+    "Veto",
+    "Warn",
+    "fire",
+]
+
+ALL_EXECUTORS: tuple[Executor, ...] = (
+    Executor.SERIAL,
+    Executor.THREADS,
+    Executor.PROCESSES,
+    Executor.ASYNCIO,
+)
+
+_CODE_RE = re.compile(r"^CA\d{3}$")
+_GUIDANCE_RE = re.compile(r"^G(?:[1-9]|1[0-3])$")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a rule may look at: the profile and the environment it will run in.
+
+    ``environment`` already carries the profile's overrides (``cpus``, ``free_threaded``,
+    ``start_method``); the derived attributes below are what most rules need.
+    """
+
+    profile: TaskProfile
+    environment: Environment
+
+    @property
+    def cpus(self) -> int:
+        return self.environment.cpus
+
+    @property
+    def free_threaded(self) -> bool:
+        return self.environment.free_threaded
+
+    @property
+    def start_method(self) -> StartMethod:
+        return self.environment.start_method
+
+    @property
+    def workload(self) -> str:
+        return self.profile.workload
+
+    @property
+    def tasks(self) -> int:
+        return self.profile.tasks
+
+    @property
+    def many(self) -> bool:
+        """More than one task: there is something to run at the same time."""
+        return self.profile.tasks > 1
+
+    @property
+    def does_io(self) -> bool:
+        return self.profile.workload in ("io", "mixed")
+
+    @property
+    def does_cpu(self) -> bool:
+        return self.profile.workload in ("cpu", "mixed")
+
+    @property
+    def gil_bound(self) -> bool:
+        """The CPU part holds the GIL: pure Python on an interpreter with a GIL."""
+        return not self.profile.releases_gil and not self.environment.free_threaded
+
+    @property
+    def total_seconds(self) -> float | None:
+        """Serial duration of the whole batch, when the task duration is known."""
+        if self.profile.task_seconds is None:
+            return None
+        return self.profile.task_seconds * self.profile.tasks
+
+
+@dataclass(frozen=True, slots=True)
+class Veto:
+    executor: Executor
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    executor: Executor
+    delta: float
+
+
+@dataclass(frozen=True, slots=True)
+class Offload:
+    """Send the other kind of work to ``executor`` when the primary choice is in ``primary``."""
+
+    executor: Executor
+    primary: frozenset[Executor]
+    part: Literal["cpu", "io"] = "cpu"
+
+
+@dataclass(frozen=True, slots=True)
+class Warn:
+    """A hazard; ``when`` limits it to recommendations whose executor or offload is in it."""
+
+    message: str
+    when: frozenset[Executor] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An explanation shown with the reasons, limited like :class:`Warn`."""
+
+    message: str
+    when: frozenset[Executor] | None = None
+
+
+Effect: TypeAlias = Veto | Score | Offload | Warn | Note
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    message: str
+    effects: tuple[Effect, ...] = ()
+
+
+Check: TypeAlias = Callable[[Facts], "Fired | None"]
+
+
+def fire(message: str, *effects: Effect) -> Fired:
+    """Shorthand used by rule checks: ``return fire("...", Veto(Executor.THREADS))``."""
+    return Fired(message, effects)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeDoc:
+    """The documentation every code carries, engine rules and lint codes alike."""
+
+    id: str
+    name: str
+    title: str
+    guidance: str
+    rationale: str
+    example: str
+    effect: str
+    kind: Literal["rule", "lint"] = "rule"
+
+    def __post_init__(self) -> None:
+        if not _CODE_RE.match(self.id):
+            raise ValueError(f"rule id must be 'CA' and 3 digits, got {self.id!r}")
+        if not _GUIDANCE_RE.match(self.guidance):
+            raise ValueError(f"{self.id}: guidance must be G1..G13, got {self.guidance!r}")
+
+    @property
+    def family(self) -> str:
+        return self.id[:3] + "xx"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule(CodeDoc):
+    """One rule of the advice engine: documentation plus a pure ``check``."""
+
+    check: Check = field(repr=False, compare=False)

@@ -1,0 +1,128 @@
+"""The rules engine: applies rules in order, keeps the trace, picks an executor.
+
+Pure: the result depends only on the facts and the rules.  Scores start at zero; vetoes
+make an executor non-viable (``serial`` is always viable, whatever a rule says, so the engine
+always has an answer); the best viable score wins and ties go to the simpler model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ..errors import RuleError
+from ..profile import Executor
+from .base import ALL_EXECUTORS, Facts, Fired, Note, Offload, Rule, Score, Veto, Warn
+from .catalogue import RULES
+
+__all__ = ["SIMPLICITY", "Decision", "FiredRule", "evaluate", "merge_rules"]
+
+#: Tie-break order: the simpler model first.
+SIMPLICITY: tuple[Executor, ...] = (
+    Executor.SERIAL,
+    Executor.THREADS,
+    Executor.ASYNCIO,
+    Executor.PROCESSES,
+)
+_SIMPLICITY_INDEX = {executor: i for i, executor in enumerate(SIMPLICITY)}
+
+
+@dataclass(frozen=True, slots=True)
+class FiredRule:
+    rule: Rule
+    fired: Fired
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The engine's trace and choice, before it is dressed up as a Recommendation."""
+
+    facts: Facts
+    fired: tuple[FiredRule, ...]
+    scores: dict[Executor, float]
+    vetoes: dict[Executor, tuple[str, ...]]
+    executor: Executor
+    offload: Executor | None
+    offload_rule: str | None
+    offload_part: Literal["cpu", "io"] | None
+    order: tuple[Executor, ...]
+
+    def viable(self, executor: Executor) -> bool:
+        return executor is Executor.SERIAL or not self.vetoes[executor]
+
+    def applies(self, when: frozenset[Executor] | None) -> bool:
+        """Whether a Warn/Note limited to ``when`` applies to this decision."""
+        if when is None:
+            return True
+        return self.executor in when or (self.offload is not None and self.offload in when)
+
+
+def merge_rules(extra: Iterable[Rule] | None) -> tuple[Rule, ...]:
+    """The built-in catalogue followed by ``extra`` rules, refusing duplicate ids."""
+    if not extra:
+        return RULES
+    seen = {rule.id for rule in RULES}
+    merged = list(RULES)
+    for rule in extra:
+        if not isinstance(rule, Rule):
+            raise RuleError(f"expected a concadvisor Rule, got {type(rule).__name__}")
+        if rule.id in seen:
+            raise RuleError(f"rule id {rule.id} is already used")
+        seen.add(rule.id)
+        merged.append(rule)
+    return tuple(merged)
+
+
+def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
+    scores = dict.fromkeys(ALL_EXECUTORS, 0.0)
+    vetoes: dict[Executor, list[str]] = {executor: [] for executor in ALL_EXECUTORS}
+    fired_rules: list[FiredRule] = []
+    offloads: list[tuple[str, Offload]] = []
+    for rule in rules:
+        try:
+            fired = rule.check(facts)
+        except Exception as exc:
+            raise RuleError(f"rule {rule.id} ({rule.name}) raised {exc!r}") from exc
+        if fired is None:
+            continue
+        if not isinstance(fired, Fired):
+            raise RuleError(f"rule {rule.id} returned {type(fired).__name__}, not Fired")
+        fired_rules.append(FiredRule(rule, fired))
+        for effect in fired.effects:
+            if isinstance(effect, Score):
+                scores[effect.executor] += effect.delta
+            elif isinstance(effect, Veto):
+                if effect.executor is not Executor.SERIAL:
+                    vetoes[effect.executor].append(rule.id)
+            elif isinstance(effect, Offload):
+                offloads.append((rule.id, effect))
+            elif not isinstance(effect, (Warn, Note)):
+                raise RuleError(f"rule {rule.id} produced an unknown effect {effect!r}")
+
+    def rank_key(executor: Executor) -> tuple[bool, float, int]:
+        viable = executor is Executor.SERIAL or not vetoes[executor]
+        return (not viable, -scores[executor], _SIMPLICITY_INDEX[executor])
+
+    order = tuple(sorted(ALL_EXECUTORS, key=rank_key))
+    chosen = order[0]
+    offload: Executor | None = None
+    offload_rule: str | None = None
+    offload_part: Literal["cpu", "io"] | None = None
+    for rule_id, candidate in offloads:
+        usable = candidate.executor is Executor.SERIAL or not vetoes[candidate.executor]
+        if chosen in candidate.primary and candidate.executor is not chosen and usable:
+            offload, offload_rule = candidate.executor, rule_id
+            offload_part = candidate.part
+            break
+    return Decision(
+        facts=facts,
+        fired=tuple(fired_rules),
+        scores=scores,
+        vetoes={executor: tuple(ids) for executor, ids in vetoes.items()},
+        executor=chosen,
+        offload=offload,
+        offload_rule=offload_rule,
+        offload_part=offload_part,
+        order=order,
+    )

@@ -1,0 +1,97 @@
+"""CA7xx -- how much work there is: one task, a short batch, more than one machine."""
+
+from __future__ import annotations
+
+from ._helpers import SERIAL, seconds, size
+from .base import Facts, Fired, Rule, Score, Warn, fire
+from .thresholds import ONE_MACHINE_BYTES, ONE_MACHINE_CPU_SECONDS, SHORT_BATCH_SECONDS
+
+
+def _single_task(f: Facts) -> Fired | None:
+    if f.many:
+        return None
+    return fire(
+        "One task: there is nothing to run at the same time.",
+        Score(SERIAL, 6),
+    )
+
+
+def _short_batch(f: Facts) -> Fired | None:
+    total = f.total_seconds
+    if total is None or not f.many or total >= SHORT_BATCH_SECONDS:
+        return None
+    return fire(
+        f"The whole batch takes about {seconds(total)} serially: starting a pool and "
+        "dispatching to it would cost as much as it saves.",
+        Score(SERIAL, 3),
+    )
+
+
+def _beyond_one_machine(f: Facts) -> Fired | None:
+    p = f.profile
+    found: list[str] = []
+    total = f.total_seconds
+    if total is not None and f.does_cpu:
+        cpu_share = p.cpu_fraction if p.cpu_fraction is not None else 1.0
+        if f.workload == "mixed" and p.cpu_fraction is None:
+            cpu_share = 0.5
+        per_cpu = total * cpu_share / f.cpus
+        if per_cpu > ONE_MACHINE_CPU_SECONDS:
+            found.append(f"about {seconds(per_cpu)} of CPU time per usable CPU")
+    if p.payload_bytes is not None and p.payload_bytes * p.tasks > ONE_MACHINE_BYTES:
+        found.append(f"{size(p.payload_bytes * p.tasks)} of data in total")
+    if not found:
+        return None
+    what = " and ".join(found)
+    return fire(
+        f"The work outgrows one machine ({what}).",
+        Warn(
+            f"This batch needs {what}: a bigger pool will not fix that. Consider a "
+            "distributed engine such as Dask distributed or Ray."
+        ),
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="CA701",
+        name="single-task",
+        title="One task runs on one thread",
+        guidance="G3",
+        rationale=(
+            "Concurrency needs several independent units of work. A single task gains "
+            "nothing from a pool and pays its cost (G3, G7)."
+        ),
+        example="tasks=1 -> serial +6",
+        effect="score: serial +6",
+        check=_single_task,
+    ),
+    Rule(
+        id="CA702",
+        name="short-batch",
+        title="A batch too short to be worth a pool",
+        guidance="G7",
+        rationale=(
+            "The note's summary (G7): one thread for simple jobs that need no performance. "
+            "When the whole batch takes under 50 ms serially, pool start-up and dispatch "
+            "cost about as much as they can save."
+        ),
+        example="tasks=10, task_seconds=0.001 -> serial +3",
+        effect="score: serial +3",
+        check=_short_batch,
+    ),
+    Rule(
+        id="CA703",
+        name="beyond-one-machine",
+        title="Work too large for one machine",
+        guidance="G5",
+        rationale=(
+            "Processes use every core of one machine (G5), and no more. Past hours of CPU "
+            "time per core or more data than memory holds, the answer is a distributed "
+            "engine (Dask distributed, Ray), not a bigger pool."
+        ),
+        example="workload='cpu', tasks=1_000_000, task_seconds=1.0, cpus=8 -> warning",
+        effect="warning",
+        check=_beyond_one_machine,
+    ),
+)
