@@ -106,44 +106,51 @@ def advise(
     return _recommendation(decision)
 
 
-def _fmt_delta(delta: float) -> str:
-    return f"{delta:+g}"
-
-
 def _recommendation(decision: Decision) -> Recommendation:
+    # Built as plain data and validated in one pass: one pydantic-core call is several times
+    # faster than a dozen nested model constructors, and advise() is meant to be cheap.
     facts = decision.facts
-    reasons: list[Reason] = []
-    warnings: list[Advisory] = []
+    chosen = decision.executor
+    runner_up = next((e for e in decision.order[1:] if decision.viable(e)), None)
+    reasons: list[dict[str, Any]] = []
+    warnings: list[dict[str, str]] = []
+    key_gain, key_message = 0.0, ""
     for item in decision.fired:
         rule, fired = item.rule, item.fired
         effects: list[str] = []
         note_text: str | None = None
+        gain = 0.0  # how much this rule separates the winner from the runner-up
         for effect in fired.effects:
-            if isinstance(effect, Score):
-                effects.append(f"{effect.executor.value} {_fmt_delta(effect.delta)}")
-            elif isinstance(effect, Veto):
-                if effect.executor is not Executor.SERIAL:
-                    effects.append(f"veto {effect.executor.value}")
-            elif isinstance(effect, Offload):
-                if decision.offload_rule == rule.id:
-                    effects.append(f"offload {effect.executor.value}")
-            elif isinstance(effect, Warn):
-                if decision.applies(effect.when):
+            match effect:
+                case Score(executor=target, delta=delta):
+                    effects.append(f"{target.value} {delta:+g}")
+                    if target is chosen:
+                        gain += delta
+                    elif target is runner_up:
+                        gain -= delta
+                case Veto(executor=target) if target is not Executor.SERIAL:
+                    effects.append(f"veto {target.value}")
+                    gain += 0.5  # a veto explains the choice, but less than a positive reason
+                case Offload(executor=target) if decision.offload_rule == rule.id:
+                    effects.append(f"offload {target.value}")
+                case Warn(message=message, when=when) if decision.applies(when):
                     warnings.append(
-                        Advisory(rule_id=rule.id, message=effect.message, guidance=rule.guidance)
+                        {"rule_id": rule.id, "message": message, "guidance": rule.guidance}
                     )
-            elif isinstance(effect, Note) and decision.applies(effect.when):
-                note_text = effect.message
-                effects.append("note")
-        if effects or (not fired.effects):
+                case Note(message=message, when=when) if decision.applies(when):
+                    note_text = message
+                    effects.append("note")
+        if gain > key_gain:
+            key_gain, key_message = gain, fired.message
+        if effects or not fired.effects:
             reasons.append(
-                Reason(
-                    rule_id=rule.id,
-                    title=rule.title,
-                    message=note_text or fired.message,
-                    guidance=rule.guidance,
-                    effects=effects,
-                )
+                {
+                    "rule_id": rule.id,
+                    "title": rule.title,
+                    "message": note_text or fired.message,
+                    "guidance": rule.guidance,
+                    "effects": effects,
+                }
             )
     executor, offload = decision.executor, decision.offload
     workers = suggest_workers(executor, facts, offload)
@@ -153,12 +160,12 @@ def _recommendation(decision: Decision) -> Recommendation:
         else None
     )
     ranking = [
-        RankedExecutor(
-            executor=e,
-            score=decision.scores[e],
-            viable=decision.viable(e),
-            vetoed_by=list(decision.vetoes[e]),
-        )
+        {
+            "executor": e,
+            "score": decision.scores[e],
+            "viable": decision.viable(e),
+            "vetoed_by": list(decision.vetoes[e]),
+        }
         for e in decision.order
     ]
     profile = facts.profile
@@ -173,20 +180,22 @@ def _recommendation(decision: Decision) -> Recommendation:
         facts.environment.has_task_group,
         profile.start_method,
     )
-    return Recommendation(
-        name=profile.name,
-        executor=executor,
-        offload=offload,
-        workers=workers,
-        offload_workers=offload_workers,
-        ranking=ranking,
-        reasons=reasons,
-        warnings=warnings,
-        confidence=_confidence(decision),
-        summary=_summary(decision, reasons, workers),
-        snippet=snippet,
-        profile=profile,
-        environment=facts.environment,
+    return Recommendation.model_validate(
+        {
+            "name": profile.name,
+            "executor": executor,
+            "offload": offload,
+            "workers": workers,
+            "offload_workers": offload_workers,
+            "ranking": ranking,
+            "reasons": reasons,
+            "warnings": warnings,
+            "confidence": _confidence(decision),
+            "summary": _summary(decision, workers, key_message),
+            "snippet": snippet,
+            "profile": profile,
+            "environment": facts.environment,
+        }
     )
 
 
@@ -201,7 +210,7 @@ def _confidence(decision: Decision) -> Confidence:
     return level
 
 
-def _summary(decision: Decision, reasons: list[Reason], workers: int) -> str:
+def _summary(decision: Decision, workers: int, key: str) -> str:
     executor = decision.executor
     what = {
         Executor.SERIAL: "Run the tasks one after another on one thread",
@@ -213,29 +222,6 @@ def _summary(decision: Decision, reasons: list[Reason], workers: int) -> str:
         what += (
             f", offloading the {decision.offload_part or 'cpu'} part to {decision.offload.value}"
         )
-    key = _key_reason(decision, reasons)
+    if len(key) > 1 and key[1].islower():
+        key = key[0].lower() + key[1:]
     return f"{what}: {key}" if key else f"{what}."
-
-
-def _key_reason(decision: Decision, reasons: list[Reason]) -> str:
-    """The message of the rule that most separates the winner from the runner-up."""
-    runner_up = next((e for e in decision.order[1:] if decision.viable(e)), None)
-    best: tuple[float, str] | None = None
-    for item in decision.fired:
-        gain = 0.0
-        for effect in item.fired.effects:
-            if isinstance(effect, Score):
-                if effect.executor is decision.executor:
-                    gain += effect.delta
-                elif effect.executor is runner_up:
-                    gain -= effect.delta
-            elif isinstance(effect, Veto) and effect.executor is not Executor.SERIAL:
-                gain += 0.5  # a veto explains the choice, but less than a positive reason
-        if gain > 0 and (best is None or gain > best[0]):
-            best = (gain, item.fired.message)
-    if best is None:
-        return ""
-    message = best[1]
-    if len(message) > 1 and message[1].islower():
-        message = message[0].lower() + message[1:]
-    return message

@@ -18,8 +18,9 @@ def _io_cap(facts: Facts, cap: int, cpus: int) -> int:
     Beyond ``cpus / cpu_fraction`` concurrent tasks the CPU, not the waiting, is the limit.
     """
     fraction = facts.profile.cpu_fraction
-    if fraction is not None and fraction > 0:
-        cap = min(cap, max(1, math.ceil(cpus / fraction)))
+    # Compare without dividing: a subnormal fraction would overflow cpus / fraction.
+    if fraction is not None and fraction * cap > cpus:
+        cap = max(1, math.ceil(cpus / fraction))
     return cap
 
 

@@ -44,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
     if args.code is not None:
         code = get_code(args.code)
         if code is None:
-            hint = did_you_mean(args.code.upper(), [c.id for c in codes])
+            typed = args.code.strip().upper()
+            lookalike = typed.translate(str.maketrans("OIL", "011"))
+            ids = [c.id for c in codes]
+            hint = f" (did you mean '{lookalike}'?)" if lookalike in ids else ""
+            hint = hint or did_you_mean(typed, ids)
             raise UsageError(f"unknown code {args.code!r}{hint}; 'concadvisor rules' lists them")
         codes = (code,)
     if args.output is not None and not args.markdown:

@@ -50,61 +50,62 @@ _CODE_RE = re.compile(r"^CA\d{3}$")
 _GUIDANCE_RE = re.compile(r"^G(?:[1-9]|1[0-3])$")
 
 
-@dataclass(frozen=True, slots=True)
 class Facts:
     """What a rule may look at: the profile and the environment it will run in.
 
     ``environment`` already carries the profile's overrides (``cpus``, ``free_threaded``,
-    ``start_method``); the derived attributes below are what most rules need.
+    ``start_method``).  The derived attributes are computed once here because every rule
+    reads them and ``advise()`` is meant to cost microseconds.
     """
+
+    __slots__ = (
+        "cpus",
+        "does_cpu",
+        "does_io",
+        "environment",
+        "free_threaded",
+        "gil_bound",
+        "many",
+        "profile",
+        "start_method",
+        "tasks",
+        "total_seconds",
+        "workload",
+    )
 
     profile: TaskProfile
     environment: Environment
+    cpus: int
+    free_threaded: bool
+    start_method: StartMethod
+    workload: str
+    tasks: int
+    #: More than one task: there is something to run at the same time.
+    many: bool
+    does_io: bool
+    does_cpu: bool
+    #: The CPU part holds the GIL: pure Python on an interpreter with a GIL.
+    gil_bound: bool
+    #: Serial duration of the whole batch, when the task duration is known.
+    total_seconds: float | None
 
-    @property
-    def cpus(self) -> int:
-        return self.environment.cpus
+    def __init__(self, profile: TaskProfile, environment: Environment) -> None:
+        self.profile = profile
+        self.environment = environment
+        self.cpus = environment.cpus
+        self.free_threaded = environment.free_threaded
+        self.start_method = environment.start_method
+        self.workload = profile.workload
+        self.tasks = profile.tasks
+        self.many = profile.tasks > 1
+        self.does_io = profile.workload != "cpu"
+        self.does_cpu = profile.workload != "io"
+        self.gil_bound = not profile.releases_gil and not environment.free_threaded
+        seconds = profile.task_seconds
+        self.total_seconds = None if seconds is None else seconds * profile.tasks
 
-    @property
-    def free_threaded(self) -> bool:
-        return self.environment.free_threaded
-
-    @property
-    def start_method(self) -> StartMethod:
-        return self.environment.start_method
-
-    @property
-    def workload(self) -> str:
-        return self.profile.workload
-
-    @property
-    def tasks(self) -> int:
-        return self.profile.tasks
-
-    @property
-    def many(self) -> bool:
-        """More than one task: there is something to run at the same time."""
-        return self.profile.tasks > 1
-
-    @property
-    def does_io(self) -> bool:
-        return self.profile.workload in ("io", "mixed")
-
-    @property
-    def does_cpu(self) -> bool:
-        return self.profile.workload in ("cpu", "mixed")
-
-    @property
-    def gil_bound(self) -> bool:
-        """The CPU part holds the GIL: pure Python on an interpreter with a GIL."""
-        return not self.profile.releases_gil and not self.environment.free_threaded
-
-    @property
-    def total_seconds(self) -> float | None:
-        """Serial duration of the whole batch, when the task duration is known."""
-        if self.profile.task_seconds is None:
-            return None
-        return self.profile.task_seconds * self.profile.tasks
+    def __repr__(self) -> str:
+        return f"Facts(profile={self.profile!r}, environment={self.environment!r})"
 
 
 @dataclass(frozen=True, slots=True)

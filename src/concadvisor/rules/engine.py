@@ -90,15 +90,18 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
             raise RuleError(f"rule {rule.id} returned {type(fired).__name__}, not Fired")
         fired_rules.append(FiredRule(rule, fired))
         for effect in fired.effects:
-            if isinstance(effect, Score):
-                scores[effect.executor] += effect.delta
-            elif isinstance(effect, Veto):
-                if effect.executor is not Executor.SERIAL:
-                    vetoes[effect.executor].append(rule.id)
-            elif isinstance(effect, Offload):
-                offloads.append((rule.id, effect))
-            elif not isinstance(effect, (Warn, Note)):
-                raise RuleError(f"rule {rule.id} produced an unknown effect {effect!r}")
+            match effect:
+                case Score(executor=target, delta=delta):
+                    scores[target] += delta
+                case Veto(executor=target):
+                    if target is not Executor.SERIAL:
+                        vetoes[target].append(rule.id)
+                case Offload():
+                    offloads.append((rule.id, effect))
+                case Warn() | Note():
+                    pass
+                case _:
+                    raise RuleError(f"rule {rule.id} produced an unknown effect {effect!r}")
 
     def rank_key(executor: Executor) -> tuple[bool, float, int]:
         viable = executor is Executor.SERIAL or not vetoes[executor]

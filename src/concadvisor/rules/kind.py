@@ -6,13 +6,15 @@ from ._helpers import ASYNCIO, PROCESSES, SERIAL, THREADS, only
 from .base import Facts, Fired, Note, Rule, Score, Veto, Warn, fire
 from .thresholds import CPU_DOMINANT_FRACTION
 
+_SIMPLEST = fire(
+    "One thread is the simplest model: no locks, no pickling, no event loop; every "
+    "other model has to earn its complexity.",
+    Score(SERIAL, 1),
+)
+
 
 def _simplest_first(f: Facts) -> Fired | None:
-    return fire(
-        "One thread is the simplest model: no locks, no pickling, no event loop; every "
-        "other model has to earn its complexity.",
-        Score(SERIAL, 1),
-    )
+    return _SIMPLEST
 
 
 def _io_overlaps_waiting(f: Facts) -> Fired | None:

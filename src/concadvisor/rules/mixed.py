@@ -78,8 +78,7 @@ def _blocking_calls_stall_loop(f: Facts) -> Fired | None:
     )
 
 
-def _modern_asyncio(f: Facts) -> Fired | None:
-    structured = "asyncio.TaskGroup" if f.environment.has_task_group else "asyncio.gather"
+def _modern_asyncio_note(structured: str) -> Fired:
     return fire(
         "Modern asyncio entry points.",
         Note(
@@ -89,6 +88,14 @@ def _modern_asyncio(f: Facts) -> Fired | None:
             when=only(ASYNCIO),
         ),
     )
+
+
+_WITH_TASK_GROUP = _modern_asyncio_note("asyncio.TaskGroup")
+_WITH_GATHER = _modern_asyncio_note("asyncio.gather")
+
+
+def _modern_asyncio(f: Facts) -> Fired | None:
+    return _WITH_TASK_GROUP if f.environment.python_version >= (3, 11) else _WITH_GATHER
 
 
 RULES: tuple[Rule, ...] = (

@@ -22,8 +22,8 @@ def _short_batch(f: Facts) -> Fired | None:
         return None
     return fire(
         f"The whole batch takes about {seconds(total)} serially: starting a pool and "
-        "dispatching to it would cost as much as it saves.",
-        Score(SERIAL, 3),
+        "dispatching to it would cost as much as it saves, and nobody waits for the rest.",
+        Score(SERIAL, 5),
     )
 
 
@@ -76,8 +76,8 @@ RULES: tuple[Rule, ...] = (
             "When the whole batch takes under 50 ms serially, pool start-up and dispatch "
             "cost about as much as they can save."
         ),
-        example="tasks=10, task_seconds=0.001 -> serial +3",
-        effect="score: serial +3",
+        example="tasks=10, task_seconds=0.001 -> serial +5",
+        effect="score: serial +5",
         check=_short_batch,
     ),
     Rule(

@@ -1,0 +1,76 @@
+"""How long one advise() call takes, from a dict and from a ready TaskProfile.
+
+Run: ``python benchmarks/bench_advise.py``.  Target (2-core machine): <= 50 µs median
+from a dict.  Prints the median over rounds of the mean time per call across a fixed,
+seeded spread of 500 profiles, with the spread (min-max of the rounds).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from typing import Any
+
+from concadvisor import TaskProfile, advise, detect_environment
+
+TARGET_US = 50.0
+
+
+def spread_of_profiles(n: int = 500, seed: int = 20261128) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    profiles: list[dict[str, Any]] = []
+    for i in range(n):
+        data: dict[str, Any] = {
+            "name": f"task{i}",
+            "workload": rng.choice(["io", "cpu", "mixed"]),
+            "tasks": rng.choice([1, 2, 8, 50, 500, 5000, 100_000]),
+            "async_libraries": rng.random() < 0.5,
+            "already_async": rng.random() < 0.2,
+            "releases_gil": rng.random() < 0.3,
+            "refactor_tolerance": rng.choice(["none", "low", "high"]),
+            "shared_state": rng.choice(["none", "read_only", "mutable"]),
+            "picklable": rng.random() < 0.85,
+        }
+        if rng.random() < 0.6:
+            data["task_seconds"] = 10 ** rng.uniform(-5, 1)
+        if rng.random() < 0.5:
+            data["payload_bytes"] = int(10 ** rng.uniform(1, 9))
+        if rng.random() < 0.5:
+            data["cpu_fraction"] = rng.random()
+        if rng.random() < 0.3:
+            data["cpus"] = rng.choice([1, 2, 4, 16])
+        if rng.random() < 0.3:
+            data["start_method"] = rng.choice(["fork", "spawn", "forkserver"])
+        profiles.append(data)
+    return profiles
+
+
+def per_call_us(items: list[Any], rounds: int = 15) -> tuple[float, float, float]:
+    samples: list[float] = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for item in items:
+            advise(item)
+        samples.append((time.perf_counter() - start) / len(items) * 1e6)
+    return statistics.median(samples), min(samples), max(samples)
+
+
+def main() -> None:
+    detect_environment()  # detection is cached once per process; keep it out of the timing
+    dicts = spread_of_profiles()
+    models = [TaskProfile.model_validate(d) for d in dicts]
+    for item in dicts[:50]:  # warm-up (imports, snippet cache)
+        advise(item)
+    d_med, d_lo, d_hi = per_call_us(dicts)
+    m_med, m_lo, m_hi = per_call_us(models)
+    print(f"advise() over {len(dicts)} profiles, 15 rounds")
+    print(f"  from a dict       : median {d_med:6.1f} µs/call  (rounds {d_lo:.1f}-{d_hi:.1f})")
+    print(f"  from a TaskProfile: median {m_med:6.1f} µs/call  (rounds {m_lo:.1f}-{m_hi:.1f})")
+    verdict = "OK" if d_med <= TARGET_US else "ABOVE TARGET"
+    ratio = d_med / TARGET_US
+    print(f"  target <= {TARGET_US:.0f} µs from a dict: {verdict} ({ratio:.2f}x of target)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""advise() on the profiles a newcomer would try: the choice and its explanation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from concadvisor import (
+    Environment,
+    Executor,
+    Fired,
+    Rule,
+    RuleError,
+    Score,
+    Veto,
+    advise,
+    fire,
+)
+from concadvisor.rules.base import Facts
+
+E = Executor
+
+
+@pytest.mark.parametrize(
+    ("profile", "executor", "offload", "must_cite"),
+    [
+        # Many concurrent I/O operations with async libraries: coroutines (G9, G2).
+        ({"workload": "io", "async_libraries": True, "tasks": 5000}, E.ASYNCIO, None, "CA205"),
+        # Synchronous I/O code that should not be rewritten: threads (G9).
+        ({"workload": "io", "tasks": 40}, E.THREADS, None, "CA204"),
+        # Pure-Python CPU work: processes (G5).
+        ({"workload": "cpu", "tasks": 200, "task_seconds": 0.05}, E.PROCESSES, None, "CA103"),
+        # Native code releasing the GIL: threads (correction to G5).
+        ({"workload": "cpu", "tasks": 16, "releases_gil": True}, E.THREADS, None, "CA104"),
+        # Free-threaded build: threads (correction to G1).
+        ({"workload": "cpu", "tasks": 16, "free_threaded": True}, E.THREADS, None, "CA105"),
+        # Mixed: async I/O with the CPU part in a process pool.
+        (
+            {
+                "workload": "mixed",
+                "tasks": 300,
+                "async_libraries": True,
+                "refactor_tolerance": "high",
+            },
+            E.ASYNCIO,
+            E.PROCESSES,
+            "CA801",
+        ),
+        # Mixed whose CPU part releases the GIL: one thread pool runs both parts.
+        (
+            {"workload": "mixed", "tasks": 300, "releases_gil": True},
+            E.THREADS,
+            None,
+            "CA104",
+        ),
+        # ... unless the code already lives on an event loop: offload the CPU part to threads.
+        (
+            {
+                "workload": "mixed",
+                "tasks": 300,
+                "async_libraries": True,
+                "releases_gil": True,
+                "already_async": True,
+            },
+            E.ASYNCIO,
+            E.THREADS,
+            "CA801",
+        ),
+        # Already in an event loop with synchronous libraries: asyncio + to_thread.
+        ({"workload": "io", "tasks": 50, "already_async": True}, E.ASYNCIO, E.THREADS, "CA803"),
+        # A single task: one thread (G3).
+        ({"workload": "cpu", "tasks": 1}, E.SERIAL, None, "CA701"),
+        # A batch far too short for any pool.
+        ({"workload": "io", "tasks": 5, "task_seconds": 0.001}, E.SERIAL, None, "CA702"),
+        # One usable CPU: nothing speeds up CPU work.
+        ({"workload": "cpu", "tasks": 100, "cpus": 1}, E.SERIAL, None, "CA107"),
+        # Not picklable: no processes.
+        ({"workload": "cpu", "tasks": 100, "picklable": False}, E.SERIAL, None, "CA501"),
+        # Huge payloads against short tasks: processes lose.
+        (
+            {"workload": "cpu", "tasks": 100, "task_seconds": 0.05, "payload_bytes": 200_000_000},
+            E.SERIAL,
+            None,
+            "CA503",
+        ),
+        # A few short tasks under spawn: start-up outweighs the gain.
+        (
+            {"workload": "cpu", "tasks": 4, "task_seconds": 0.02, "start_method": "spawn"},
+            E.SERIAL,
+            None,
+            "CA502",
+        ),
+    ],
+)
+def test_sensible_advice(
+    profile: dict[str, Any], executor: Executor, offload: Executor | None, must_cite: str
+) -> None:
+    rec = advise(profile, environment=Environment.example())
+    assert (rec.executor, rec.offload) == (executor, offload), rec.summary
+    assert must_cite in {reason.rule_id for reason in rec.reasons}
+    assert rec.summary
+
+
+def test_workers(env4: Environment) -> None:
+    assert advise({"workload": "cpu", "tasks": 100}, environment=env4).workers == 4
+    assert advise({"workload": "cpu", "tasks": 3}, environment=env4).workers == 3
+    io = advise({"workload": "io", "tasks": 10_000}, environment=env4)
+    assert io.executor is E.THREADS and io.workers == 64
+    assert advise({"workload": "io", "tasks": 8}, environment=env4).workers == 8
+    # A task that computes 25% of its time keeps one core busy at 4 concurrent tasks.
+    busy = advise({"workload": "io", "tasks": 500, "cpu_fraction": 0.25}, environment=env4)
+    assert busy.workers == 4
+    many = advise({"workload": "io", "tasks": 100_000, "async_libraries": True}, environment=env4)
+    assert many.executor is E.ASYNCIO and many.workers == 500
+
+
+def test_warnings_follow_the_choice(env4: Environment) -> None:
+    threads = advise({"workload": "io", "tasks": 20, "shared_state": "mutable"}, environment=env4)
+    assert threads.executor is E.THREADS
+    assert [w.rule_id for w in threads.warnings] == ["CA601"]
+    spawn = advise({"workload": "cpu", "tasks": 50, "start_method": "spawn"}, environment=env4)
+    assert "CA505" in {w.rule_id for w in spawn.warnings}
+    fork = advise({"workload": "cpu", "tasks": 50, "start_method": "fork"}, environment=env4)
+    assert "CA505" not in {w.rule_id for w in fork.warnings}
+
+
+def test_beyond_one_machine_names_distributed_engines(env4: Environment) -> None:
+    rec = advise({"workload": "cpu", "tasks": 10_000_000, "task_seconds": 0.5}, environment=env4)
+    (warning,) = [w for w in rec.warnings if w.rule_id == "CA703"]
+    assert "Dask" in warning.message and "Ray" in warning.message
+
+
+def test_user_rules_are_applied_after_the_catalogue(env4: Environment) -> None:
+    def no_processes_in_ci(facts: Facts) -> Fired | None:
+        if facts.profile.name.startswith("ci-"):
+            return fire("CI runners have no spare cores.", Veto(E.PROCESSES))
+        return None
+
+    rule = Rule(
+        id="CA901",
+        name="ci-no-processes",
+        title="No process pools in CI",
+        guidance="G5",
+        rationale="Our CI runners are single-core.",
+        example="name='ci-x'",
+        effect="veto",
+        check=no_processes_in_ci,
+    )
+    profile = {"workload": "cpu", "tasks": 100, "name": "ci-build"}
+    assert advise(profile, environment=env4).executor is E.PROCESSES
+    rec = advise(profile, rules=[rule], environment=env4)
+    assert rec.executor is E.SERIAL
+    assert rec.reasons[-1].rule_id == "CA901"
+
+
+def test_user_rules_cannot_veto_serial(env4: Environment) -> None:
+    rule = Rule(
+        id="CA902",
+        name="veto-all",
+        title="t",
+        guidance="G3",
+        rationale="r",
+        example="e",
+        effect="veto",
+        check=lambda f: fire("no", *(Veto(e) for e in E)),
+    )
+    rec = advise({"workload": "io", "tasks": 10}, rules=[rule], environment=env4)
+    assert rec.executor is E.SERIAL
+
+
+def test_bad_user_rules_are_reported(env4: Environment) -> None:
+    def boom(facts: Facts) -> Fired | None:
+        raise ZeroDivisionError
+
+    broken = Rule(
+        id="CA903",
+        name="boom",
+        title="t",
+        guidance="G3",
+        rationale="r",
+        example="e",
+        effect="e",
+        check=boom,
+    )
+    with pytest.raises(RuleError, match="CA903"):
+        advise({"workload": "io"}, rules=[broken], environment=env4)
+    clash = Rule(
+        id="CA101",
+        name="clash",
+        title="t",
+        guidance="G3",
+        rationale="r",
+        example="e",
+        effect="e",
+        check=lambda f: fire("x", Score(E.THREADS, 1)),
+    )
+    with pytest.raises(RuleError, match="already used"):
+        advise({"workload": "io"}, rules=[clash], environment=env4)
+    with pytest.raises(ValueError, match="CA"):
+        Rule(
+            id="X1",
+            name="x",
+            title="t",
+            guidance="G3",
+            rationale="r",
+            example="e",
+            effect="e",
+            check=boom,
+        )
+    with pytest.raises(ValueError, match=r"G1\.\.G13"):
+        Rule(
+            id="CA904",
+            name="x",
+            title="t",
+            guidance="G99",
+            rationale="r",
+            example="e",
+            effect="e",
+            check=boom,
+        )
