@@ -1,0 +1,305 @@
+"""Static checks of a target's code (CA41x), with :mod:`ast`; user code is never imported.
+
+Names are resolved through the module's imports (module-level and in the function), so
+``from time import sleep`` and ``import urllib.request as ur`` are recognised; a local
+variable that shadows an import is not tracked (no data flow: lint must stay fast).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..profile import Executor
+from .targets import ModuleSource, TargetDef, char_column
+
+__all__ = ["CodeFinding", "check_module", "check_target", "import_map"]
+
+#: Qualified call -> what to use instead.  Entries ending in "." match a whole module.
+_BLOCKING: dict[str, str] = {
+    "time.sleep": "await asyncio.sleep(...)",
+    "requests.": "httpx.AsyncClient or aiohttp",
+    "urllib.request.": "httpx.AsyncClient or aiohttp",
+    "urllib3.": "httpx.AsyncClient or aiohttp",
+    "http.client.": "httpx.AsyncClient or aiohttp",
+    "subprocess.run": "await asyncio.create_subprocess_exec(...)",
+    "subprocess.call": "await asyncio.create_subprocess_exec(...)",
+    "subprocess.check_call": "await asyncio.create_subprocess_exec(...)",
+    "subprocess.check_output": "await asyncio.create_subprocess_exec(...)",
+    "subprocess.getoutput": "await asyncio.create_subprocess_shell(...)",
+    "subprocess.getstatusoutput": "await asyncio.create_subprocess_shell(...)",
+    "os.system": "await asyncio.create_subprocess_shell(...)",
+    "os.popen": "await asyncio.create_subprocess_shell(...)",
+    "os.wait": "asyncio subprocess APIs",
+    "os.waitpid": "asyncio subprocess APIs",
+    "socket.create_connection": "await asyncio.open_connection(...)",
+    "socket.getaddrinfo": "await loop.getaddrinfo(...)",
+    "socket.gethostbyname": "await loop.getaddrinfo(...)",
+    "socket.gethostbyaddr": "await loop.getnameinfo(...)",
+    "httpx.get": "httpx.AsyncClient",
+    "httpx.post": "httpx.AsyncClient",
+    "httpx.put": "httpx.AsyncClient",
+    "httpx.patch": "httpx.AsyncClient",
+    "httpx.delete": "httpx.AsyncClient",
+    "httpx.head": "httpx.AsyncClient",
+    "httpx.request": "httpx.AsyncClient",
+    "httpx.stream": "httpx.AsyncClient",
+    "httpx.Client": "httpx.AsyncClient",
+    "shutil.copyfile": "await asyncio.to_thread(shutil.copyfile, ...)",
+    "shutil.copy": "await asyncio.to_thread(shutil.copy, ...)",
+    "shutil.copy2": "await asyncio.to_thread(shutil.copy2, ...)",
+    "shutil.copytree": "await asyncio.to_thread(shutil.copytree, ...)",
+    "shutil.rmtree": "await asyncio.to_thread(shutil.rmtree, ...)",
+    "builtins.open": "aiofiles.open or await asyncio.to_thread(...)",
+    "builtins.input": "await asyncio.to_thread(input, ...)",
+}
+#: Method names that are synchronous file I/O whatever the object (pathlib.Path, sockets).
+_BLOCKING_METHODS: dict[str, str] = {
+    "read_text": "aiofiles or await asyncio.to_thread(...)",
+    "write_text": "aiofiles or await asyncio.to_thread(...)",
+    "read_bytes": "aiofiles or await asyncio.to_thread(...)",
+    "write_bytes": "aiofiles or await asyncio.to_thread(...)",
+    "recv": "asyncio streams (reader.read)",
+    "sendall": "asyncio streams (writer.write + await writer.drain())",
+    "accept": "asyncio.start_server",
+}
+_PROCESS_POOLS = frozenset(
+    {
+        "concurrent.futures.ProcessPoolExecutor",
+        "concurrent.futures.process.ProcessPoolExecutor",
+        "multiprocessing.Pool",
+        "multiprocessing.pool.Pool",
+        "multiprocessing.Process",
+        "multiprocessing.process.BaseProcess",
+    }
+)
+_CONTEXT_POOLS = frozenset({"Pool", "Process"})
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_SYNC_SCOPES = (ast.FunctionDef, ast.Lambda, ast.ClassDef)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeFinding:
+    """A finding in the module's source: code, 1-based line and column, message."""
+
+    code: str
+    line: int
+    column: int
+    message: str
+
+
+def import_map(body: list[ast.stmt]) -> dict[str, str]:
+    """Local name -> qualified name for the imports of a scope (not of nested functions)."""
+    names: dict[str, str] = {}
+    for node in _scope_nodes(body):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    names[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    names[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _scope_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of a scope, not descending into nested functions, lambdas or classes."""
+    stack: list[ast.AST] = [node for node in reversed(body) if not isinstance(node, _SCOPES)]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            if not isinstance(child, _SCOPES):
+                stack.append(child)
+
+
+def _qualified(node: ast.expr, names: dict[str, str]) -> str | None:
+    """``a.b.c`` with ``a`` resolved through the imports; builtins as ``builtins.X``."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    root = names.get(node.id)
+    if root is None:
+        if not parts and node.id in ("open", "input"):
+            return f"builtins.{node.id}"
+        return None
+    return ".".join([root, *reversed(parts)])
+
+
+def _blocking_advice(call: ast.Call, names: dict[str, str]) -> tuple[str, str] | None:
+    qualified = _qualified(call.func, names)
+    if qualified is not None:
+        for pattern, advice in _BLOCKING.items():
+            if qualified == pattern or (pattern.endswith(".") and qualified.startswith(pattern)):
+                shown = qualified.removeprefix("builtins.")
+                return shown, advice
+        return None
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _BLOCKING_METHODS:
+        return f".{func.attr}", _BLOCKING_METHODS[func.attr]
+    return None
+
+
+def _coroutine_calls(func: ast.AsyncFunctionDef) -> Iterator[ast.Call]:
+    """Calls that run on the event loop: in the body and nested ``async def``s, not awaited,
+    not inside nested sync functions or lambdas (those may be sent to a thread)."""
+    awaited: set[int] = set()
+    stack: list[ast.AST] = [node for node in func.body if not isinstance(node, _SYNC_SCOPES)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            awaited.add(id(node.value))
+        if isinstance(node, ast.Call) and id(node) not in awaited:
+            yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, _SYNC_SCOPES):
+                stack.append(child)
+
+
+def check_target(
+    source: ModuleSource, target: TargetDef, executor: Executor | None
+) -> list[CodeFinding]:
+    """CA410-CA413: what the target itself does against the declared executor."""
+    assert source.tree is not None
+    findings: list[CodeFinding] = []
+    node = target.node
+
+    def at(n: ast.AST, code_id: str, message: str) -> None:
+        line = getattr(n, "lineno", 1)
+        column = char_column(source, line, getattr(n, "col_offset", 0))
+        findings.append(CodeFinding(code_id, line, column, message))
+
+    if isinstance(node, ast.AsyncFunctionDef):
+        names = {**import_map(source.tree.body), **import_map(node.body)}
+        for call in _coroutine_calls(node):
+            found = _blocking_advice(call, names)
+            if found is not None:
+                shown, advice = found
+                at(
+                    call,
+                    "CA410",
+                    f"blocking call {shown}() inside async def {target.name} stalls every "
+                    f"coroutine on the loop; use {advice}",
+                )
+        if executor is not None and executor is not Executor.ASYNCIO:
+            at(
+                node,
+                "CA412",
+                f"async def {target.name} declared executor = '{executor.value}': each call "
+                "needs its own event loop (asyncio.run); declare 'asyncio' or make it a def",
+            )
+    elif isinstance(node, ast.FunctionDef) and executor is Executor.ASYNCIO:
+        at(
+            node,
+            "CA413",
+            f"def {target.name} is not a coroutine function but executor = 'asyncio': "
+            "it would block the event loop; make it async def or use threads",
+        )
+    if executor is Executor.PROCESSES:
+        what = {"lambda": "a lambda", "closure": "a closure"}.get(target.kind)
+        if what is None and target.nested and target.kind in ("def", "async"):
+            what = "a nested function"
+        if what is not None:
+            at(
+                node,
+                "CA411",
+                f"target {target.name} is {what}: a process pool cannot pickle it; "
+                "define it as a module-level def",
+            )
+    return findings
+
+
+def check_module(source: ModuleSource) -> list[CodeFinding]:
+    """CA414-CA415: module-wide hazards of a target's module (reported once per module)."""
+    assert source.tree is not None
+    tree = source.tree
+    names = import_map(tree.body)
+    findings: list[CodeFinding] = []
+
+    def at(n: ast.AST, code_id: str, message: str) -> None:
+        line = getattr(n, "lineno", 1)
+        column = char_column(source, line, getattr(n, "col_offset", 0))
+        findings.append(CodeFinding(code_id, line, column, message))
+
+    for call, local in _sync_calls(tree):
+        if _qualified(call.func, {**names, **local}) == "asyncio.get_event_loop":
+            at(
+                call,
+                "CA414",
+                "asyncio.get_event_loop() outside a coroutine is deprecated (warns from 3.12, "
+                "raises from 3.14); use asyncio.run(), or get_running_loop() in a coroutine",
+            )
+    for call in _import_time_calls(tree.body):
+        shown = _process_pool(call, names)
+        if shown is not None:
+            at(
+                call,
+                "CA415",
+                f"{shown}() at module level without an `if __name__ == '__main__':` guard: "
+                "spawned workers re-import the module and start it again",
+            )
+    return findings
+
+
+def _sync_calls(tree: ast.Module) -> Iterator[tuple[ast.Call, dict[str, str]]]:
+    """Calls outside any ``async def``, with the imports of the function they are in."""
+    stack: list[tuple[ast.AST, dict[str, str]]] = [(tree, {})]
+    while stack:
+        node, local = stack.pop()
+        if isinstance(node, ast.Call):
+            yield node, local
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.AsyncFunctionDef):
+                continue
+            if isinstance(child, ast.FunctionDef):
+                stack.append((child, {**local, **import_map(child.body)}))
+            else:
+                stack.append((child, local))
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+        return False
+    sides = [test.left, test.comparators[0]]
+    has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+    has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+    return has_name and has_main and isinstance(test.ops[0], ast.Eq)
+
+
+def _import_time_calls(body: list[ast.stmt]) -> Iterator[ast.Call]:
+    """Calls that run when the module is imported: module level, outside functions, classes'
+    methods and ``if __name__ == "__main__":`` blocks."""
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+    stack: list[ast.AST] = [node for node in body if not isinstance(node, functions)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and _is_main_guard(node.test):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, functions):
+                stack.append(child)
+
+
+def _process_pool(call: ast.Call, names: dict[str, str]) -> str | None:
+    qualified = _qualified(call.func, names)
+    if qualified in _PROCESS_POOLS:
+        return qualified.rsplit(".", 1)[-1]
+    func = call.func
+    if (
+        isinstance(func, ast.Attribute)
+        and func.attr in _CONTEXT_POOLS
+        and isinstance(func.value, ast.Call)
+        and _qualified(func.value.func, names) == "multiprocessing.get_context"
+    ):
+        return f"get_context().{func.attr}"
+    return None

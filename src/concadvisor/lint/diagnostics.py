@@ -1,0 +1,90 @@
+"""The lint result model: a finding with an exact position, and the result of a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .codes import Severity, code
+
+__all__ = ["SEVERITY_RANK", "Diagnostic", "LintResult", "Location"]
+
+#: Higher is more severe; ``fail-on`` compares against it.
+SEVERITY_RANK: dict[Severity, int] = {"warning": 1, "error": 2}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A position in a file: ``path`` as shown to the user, 1-based line and column.
+
+    Columns count Unicode code points (SARIF ``unicodeCodePoints``), not bytes.
+    """
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding.  ``task`` names the declared task it concerns (None: the whole file)."""
+
+    location: Location
+    code: str
+    message: str
+    severity: Severity
+    task: str | None = None
+    related: tuple[Location, ...] = ()
+    #: ``fail-on`` of the configuration the finding comes from.
+    fail_on: Severity = field(default="warning", compare=False)
+
+    @classmethod
+    def make(
+        cls,
+        location: Location,
+        code_id: str,
+        message: str,
+        *,
+        task: str | None = None,
+        related: tuple[Location, ...] = (),
+    ) -> Diagnostic:
+        """A finding with the code's default severity."""
+        return cls(location, code_id, message, code(code_id).severity, task, related)
+
+    @property
+    def fix(self) -> str:
+        return code(self.code).fix
+
+    @property
+    def name(self) -> str:
+        return code(self.code).name
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.code, self.message)
+
+    def fails(self) -> bool:
+        """Whether this finding is at or above its configuration's ``fail-on``."""
+        return SEVERITY_RANK[self.severity] >= SEVERITY_RANK[self.fail_on]
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    """Everything one run found, sorted, plus what was checked and what could not be read."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[str, ...]
+    tasks: int
+    #: Inputs that could not be read at all (exit code 2), one line each.
+    input_errors: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        if self.input_errors:
+            return 2
+        return 1 if any(d.fails() for d in self.diagnostics) else 0
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == severity)

@@ -1,0 +1,126 @@
+"""Finding the configuration files to lint under the given paths.
+
+A directory is walked for ``pyproject.toml`` and ``concadvisor.toml``, skipping VCS
+directories, virtualenvs (any directory holding ``pyvenv.cfg``), ``node_modules``, caches
+and whatever the ``.gitignore`` files of the repository ignore.  Directory symlinks are not
+followed (no loops).  A file named explicitly is linted whatever its name and whether or not
+it is ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from .gitignore import Ignorer
+
+__all__ = ["CONFIG_NAMES", "SKIP_DIRS", "discover"]
+
+CONFIG_NAMES = frozenset({"pyproject.toml", "concadvisor.toml"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
+        "site-packages",
+    }
+)
+
+
+def _repo_root(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+def _read_gitignore(directory: Path) -> str | None:
+    try:
+        return (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _rel(path: Path, anchor: Path) -> str:
+    rel = os.path.relpath(path, anchor)
+    return "" if rel == "." else Path(rel).as_posix()
+
+
+def _walk(root: Path, files: list[Path], errors: list[str]) -> None:
+    root = Path(os.path.abspath(root))
+    anchor = _repo_root(root) or root
+    ignorer = Ignorer()
+    # The .gitignore files between the repository's root and the walk's root apply too.
+    for directory in reversed([root, *root.parents]):
+        if directory == root or not directory.is_relative_to(anchor):
+            continue
+        text = _read_gitignore(directory)
+        if text is not None:
+            ignorer.add(text, _rel(directory, anchor))
+    stack: list[tuple[Path, Ignorer]] = [(root, ignorer)]
+    while stack:
+        directory, rules = stack.pop()
+        text = _read_gitignore(directory)
+        if text is not None:
+            rules = rules.copy()
+            rules.add(text, _rel(directory, anchor))
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(f"{directory}: cannot list ({exc.strerror or type(exc).__name__})")
+            continue
+        subdirs: list[tuple[Path, Ignorer]] = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name in SKIP_DIRS or (path / "pyvenv.cfg").exists():
+                    continue
+                if rules.ignored(_rel(path, anchor), is_dir=True):
+                    continue
+                subdirs.append((path, rules))
+            elif entry.name in CONFIG_NAMES and not rules.ignored(_rel(path, anchor), is_dir=False):
+                files.append(path)
+        stack.extend(reversed(subdirs))
+
+
+def discover(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """The configuration files under ``paths`` (sorted, no duplicates) and the paths that
+    cannot be used, as one-line messages."""
+    files: list[Path] = []
+    errors: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        try:
+            is_dir = path.is_dir()
+            exists = is_dir or path.exists() or path.is_symlink()
+        except OSError as exc:
+            errors.append(f"{raw}: cannot read ({exc.strerror or type(exc).__name__})")
+            continue
+        if not exists:
+            errors.append(f"{raw}: no such file or directory")
+        elif is_dir:
+            _walk(path, files, errors)
+        else:
+            files.append(Path(os.path.abspath(path)))
+    unique: dict[str, Path] = {}
+    for file in files:
+        key = os.path.normcase(os.path.abspath(file))
+        unique.setdefault(key, file)
+    return sorted(unique.values()), errors

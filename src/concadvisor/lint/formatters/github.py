@@ -1,0 +1,35 @@
+"""``--format github``: GitHub Actions workflow commands, one annotation per finding.
+
+``::error file=F,line=L,col=C,title=CODE name::message`` -- data is escaped as the runner
+expects (``%``, CR, LF; in properties also ``:`` and ``,``).
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..diagnostics import LintResult
+
+__all__ = ["escape_data", "escape_property", "render"]
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(result: LintResult, out: TextIO) -> None:
+    for d in result.diagnostics:
+        loc = d.location
+        props = ",".join(
+            (
+                f"file={escape_property(loc.path)}",
+                f"line={loc.line}",
+                f"col={loc.column}",
+                f"title={escape_property(f'{d.code} {d.name}')}",
+            )
+        )
+        out.write(f"::{d.severity} {props}::{escape_data(f'{d.code} {d.message}')}\n")

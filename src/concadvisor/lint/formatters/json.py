@@ -1,0 +1,47 @@
+"""``--format json``: one object, ``findings`` sorted, stable keys (``version`` 1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from ..diagnostics import Diagnostic, LintResult
+
+__all__ = ["as_dict", "render"]
+
+FORMAT_VERSION = 1
+
+
+def _finding(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "path": d.location.path,
+        "line": d.location.line,
+        "column": d.location.column,
+        "code": d.code,
+        "name": d.name,
+        "severity": d.severity,
+        "message": d.message,
+        "task": d.task,
+        "fix": d.fix,
+        "related": [{"path": r.path, "line": r.line, "column": r.column} for r in d.related],
+    }
+
+
+def as_dict(result: LintResult) -> dict[str, Any]:
+    return {
+        "version": FORMAT_VERSION,
+        "findings": [_finding(d) for d in result.diagnostics],
+        "summary": {
+            "files": len(result.files),
+            "tasks": result.tasks,
+            "findings": len(result.diagnostics),
+            "errors": result.count("error"),
+            "warnings": result.count("warning"),
+            "exit_code": result.exit_code,
+        },
+        "input_errors": list(result.input_errors),
+    }
+
+
+def render(result: LintResult, out: TextIO) -> None:
+    out.write(json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,31 @@
+"""``--format text``: ``path:line:col: CODE [severity] message``, sorted, and a summary."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..diagnostics import LintResult
+
+__all__ = ["render", "summary"]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(result: LintResult) -> str:
+    checked = f"{_plural(result.tasks, 'task')} in {_plural(len(result.files), 'file')}"
+    found = len(result.diagnostics)
+    if not found:
+        return f"No findings ({checked} checked)."
+    errors, warnings = result.count("error"), result.count("warning")
+    return (
+        f"Found {_plural(found, 'finding')} ({_plural(errors, 'error')}, "
+        f"{_plural(warnings, 'warning')}; {checked} checked)."
+    )
+
+
+def render(result: LintResult, out: TextIO) -> None:
+    for d in result.diagnostics:
+        out.write(f"{d.location}: {d.code} [{d.severity}] {d.message}\n")
+    out.write(summary(result) + "\n")

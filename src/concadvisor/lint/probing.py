@@ -1,0 +1,91 @@
+"""``--probe``: measure each task's target and report when it contradicts the declaration.
+
+The probe (``concadvisor.probe``) is imported lazily: linting without ``--probe`` never
+loads it, and an installation without it reports CA351 instead of failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from ..profile import Executor
+from .diagnostics import Diagnostic
+from .profiles import TaskDecl
+
+__all__ = ["CLEARLY_FASTER", "probe_task"]
+
+#: The fastest executor must beat the declared one by this factor to contradict it: the
+#: probe's budget is small, so small differences are noise.
+CLEARLY_FASTER = 1.25
+
+ProbeFunction = Callable[..., Any]
+
+
+def _load_probe() -> ProbeFunction | None:
+    """``concadvisor.probe.probe_target``, or None when this installation lacks it."""
+    try:
+        module = importlib.import_module("concadvisor.probe")
+    except ImportError:
+        return None
+    function: ProbeFunction | None = getattr(module, "probe_target", None)
+    return function
+
+
+def probe_task(decl: TaskDecl, budget: float) -> list[Diagnostic]:
+    """Run the probe on ``decl``'s target (its spec must be valid) and compare."""
+    executor = decl.executor
+    target = decl.table.get("target")
+    if executor is None or decl.target is None or not isinstance(target, str):
+        return []
+    where = decl.location("executor")
+
+    def failed(reason: str) -> list[Diagnostic]:
+        return [
+            Diagnostic.make(
+                decl.location("target"),
+                "CA351",
+                f"cannot probe {target}: {reason}",
+                task=decl.name,
+            )
+        ]
+
+    probe_target = _load_probe()
+    if probe_target is None:
+        return failed("the probe is not available in this installation")
+    try:
+        report = probe_target(
+            target,
+            workers=decl.workers,
+            budget=budget,
+            cwd=decl.config.path.parent,
+            progress=False,
+        )
+    except Exception as exc:  # the probe runs user code: report, never crash the linter
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return failed(message)
+    fastest: Executor | None = getattr(report, "fastest", None)
+    if fastest is None or fastest is executor:
+        return []
+    results = {item.executor: item for item in getattr(report, "results", [])}
+    best = results.get(fastest)
+    declared = results.get(executor)
+    best_speedup = float(getattr(best, "speedup", None) or 0.0)
+    if declared is None or getattr(declared, "status", "ok") != "ok":
+        status = getattr(declared, "status", "not measured")
+        reason = getattr(declared, "reason", None)
+        detail = f"{status}: {reason}" if reason else status
+        message = (
+            f"measured: {fastest.value} fastest ({best_speedup:.2f}x serial); declared "
+            f"{executor.value} did not complete ({detail})"
+        )
+        return [Diagnostic.make(where, "CA350", message, task=decl.name)]
+    declared_speedup = float(getattr(declared, "speedup", None) or 0.0)
+    if best_speedup < declared_speedup * CLEARLY_FASTER:
+        return []
+    message = (
+        f"measured: {fastest.value} fastest ({best_speedup:.2f}x serial), declared "
+        f"{executor.value} {declared_speedup:.2f}x"
+    )
+    return [Diagnostic.make(where, "CA350", message, task=decl.name)]

@@ -1,0 +1,278 @@
+"""Checks of one declared task table: schema (CA30x), advice (CA31x), hazards (CA32x)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..advice import Recommendation, advise
+from ..environment import Environment, detect_environment
+from ..profile import Executor, TaskProfile
+from ..profile_files import LINT_ONLY_KEYS
+from ..validation import describe_error, did_you_mean
+from .diagnostics import Diagnostic, Location
+from .document import ConfigFile
+from .settings import check_selectors
+from .targets import TargetSpec, parse_target
+from .tomlpos import KeyPath
+
+__all__ = ["TaskDecl", "check_task"]
+
+#: report(field or None for the table, code, message)
+Report = Callable[[str | None, str, str], None]
+
+_PROFILE_FIELDS = tuple(TaskProfile.model_fields)
+_TASK_KEYS = (*_PROFILE_FIELDS, *sorted(LINT_ONLY_KEYS))
+_EXECUTORS = tuple(e.value for e in Executor)
+#: Above this many tasks, threads need a bounded pool (CA321).
+MANY_TASKS = 1000
+BOUNDED_POOL = 100
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDecl:
+    """A declared task after validation; fields are None where the declaration is invalid."""
+
+    config: ConfigFile
+    name: str
+    key: KeyPath  # relative to the config's root: ("tasks", NAME)
+    table: dict[str, Any]
+    executor: Executor | None
+    workers: int | None
+    target: TargetSpec | None
+    ignore: tuple[str, ...]
+    profile: TaskProfile | None
+
+    def location(self, field: str | None = None) -> Location:
+        path = self.key if field is None else (*self.key, field)
+        return self.config.location(path)
+
+
+def check_task(
+    config: ConfigFile,
+    name: str,
+    table: dict[str, Any],
+    out: list[Diagnostic],
+    environment: Environment | None = None,
+) -> TaskDecl:
+    """Validate ``table`` and check it against the advice; findings go to ``out``."""
+    key: KeyPath = ("tasks", name)
+
+    def report(field: str | None, code_id: str, message: str) -> None:
+        path = key if field is None else (*key, field)
+        out.append(Diagnostic.make(config.location(path), code_id, message, task=name))
+
+    executor = _executor(table, report)
+    workers = _workers(table, report)
+    target = _target(table, report)
+    ignore: tuple[str, ...] = ()
+    if "ignore" in table:
+        local: list[Diagnostic] = []
+        ignore = check_selectors(config, table["ignore"], (*key, "ignore"), "ignore", local)
+        out.extend(_with_task(d, name) for d in local)
+    profile = _profile(table, name, report)
+    decl = TaskDecl(config, name, key, table, executor, workers, target, ignore, profile)
+    if profile is not None and executor is not None:
+        env = environment or detect_environment()
+        recommendation = advise(profile, environment=env)
+        _check_advice(decl, recommendation, report)
+        _check_hazards(decl, recommendation, report)
+    return decl
+
+
+def _with_task(diagnostic: Diagnostic, task: str) -> Diagnostic:
+    return Diagnostic(
+        diagnostic.location,
+        diagnostic.code,
+        diagnostic.message,
+        diagnostic.severity,
+        task,
+        diagnostic.related,
+    )
+
+
+def _executor(table: dict[str, Any], report: Report) -> Executor | None:
+    if "executor" not in table:
+        report(None, "CA304", "'executor' is required: declare what the code uses today")
+        return None
+    value = table["executor"]
+    if isinstance(value, str) and value in _EXECUTORS:
+        return Executor(value)
+    hint = did_you_mean(value, _EXECUTORS) if isinstance(value, str) else ""
+    choices = ", ".join(_EXECUTORS)
+    report(
+        "executor",
+        "CA303",
+        f"executor: expected one of {choices}, got {value!r:.60} ({type(value).__name__}){hint}",
+    )
+    return None
+
+
+def _workers(table: dict[str, Any], report: Report) -> int | None:
+    if "workers" not in table:
+        return None
+    value = table["workers"]
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    report(
+        "workers",
+        "CA303",
+        f"workers: expected an integer >= 1, got {value!r:.60} ({type(value).__name__})",
+    )
+    return None
+
+
+def _target(table: dict[str, Any], report: Report) -> TargetSpec | None:
+    if "target" not in table:
+        return None
+    value = table["target"]
+    if not isinstance(value, str):
+        report(
+            "target",
+            "CA303",
+            f"target: expected a string such as 'pkg.mod:func', got {value!r:.60} "
+            f"({type(value).__name__})",
+        )
+        return None
+    spec = parse_target(value)
+    if spec is None:
+        report(
+            "target",
+            "CA401",
+            f"target {value!r:.60} is not 'pkg.mod:func', 'path/to/file.py:func' or "
+            "'mod:Class.method'",
+        )
+    return spec
+
+
+def _profile(table: dict[str, Any], name: str, report: Report) -> TaskProfile | None:
+    data = {k: v for k, v in table.items() if k not in LINT_ONLY_KEYS}
+    data.setdefault("name", name)
+    try:
+        return TaskProfile.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field, message = describe_error(error)
+            top = str(error["loc"][0]) if error["loc"] else None
+            kind = error["type"]
+            if kind == "extra_forbidden":
+                hint = did_you_mean(field, _TASK_KEYS)
+                report(top, "CA302", f"unknown field '{field}' in task {name}{hint}")
+            elif kind == "missing":
+                report(None, "CA304", f"{message}: declare the kind of work (io, cpu or mixed)")
+            else:
+                report(top, "CA303", message)
+        return None
+
+
+def _ranked(rec: Recommendation, executor: Executor) -> int:
+    return next(i for i, item in enumerate(rec.ranking, 1) if item.executor is executor)
+
+
+def _rules_for(rec: Recommendation, declared: Executor) -> list[str]:
+    """Ids of the rules that favour the recommendation over the declared executor."""
+    chosen = rec.executor.value
+    ids: list[str] = []
+    for reason in rec.reasons:
+        for effect in reason.effects:
+            if (
+                effect.startswith((f"{chosen} +", f"{declared.value} -"))
+                or effect == f"veto {declared.value}"
+            ):
+                ids.append(reason.rule_id)
+                break
+    return ids or [r.rule_id for r in rec.reasons]
+
+
+def _check_advice(decl: TaskDecl, rec: Recommendation, report: Report) -> None:
+    declared = decl.executor
+    assert declared is not None
+    if declared is rec.executor:
+        return
+    ranked = next(item for item in rec.ranking if item.executor is declared)
+    rules = ", ".join(_rules_for(rec, declared))
+    if not ranked.viable:
+        vetoes = ", ".join(ranked.vetoed_by)
+        report(
+            "executor",
+            "CA310",
+            f"executor = '{declared.value}' is not viable for this profile: vetoed by "
+            f"{vetoes}; recommended: {rec.executor.value} ({rules})",
+        )
+    else:
+        place = _ranked(rec, declared)
+        report(
+            "executor",
+            "CA311",
+            f"executor = '{declared.value}' is not the recommended executor: "
+            f"{rec.executor.value} is ({rules}); {declared.value} ranks {place} of 4",
+        )
+
+
+def _check_hazards(decl: TaskDecl, rec: Recommendation, report: Report) -> None:
+    profile, executor, workers = decl.profile, decl.executor, decl.workers
+    assert profile is not None
+    assert executor is not None
+    cpus = rec.environment.cpus
+    table = decl.table
+    if (
+        executor is Executor.PROCESSES
+        and profile.workload == "cpu"
+        and workers is not None
+        and workers > cpus
+    ):
+        report(
+            "workers",
+            "CA320",
+            f"workers = {workers} exceeds the {cpus} usable CPUs for CPU-bound work in "
+            f"processes; use at most {cpus}",
+        )
+    if (
+        executor is Executor.THREADS
+        and profile.tasks >= MANY_TASKS
+        and (workers is None or workers > BOUNDED_POOL)
+    ):
+        pool = "without a bounded pool" if workers is None else f"with workers = {workers}"
+        report(
+            "workers" if workers is not None else "tasks",
+            "CA321",
+            f"{profile.tasks} tasks on threads {pool}: declare workers <= {BOUNDED_POOL}, or "
+            "use asyncio with async libraries",
+        )
+    if executor is Executor.ASYNCIO and profile.workload != "cpu" and not profile.async_libraries:
+        report(
+            "async_libraries" if "async_libraries" in table else "executor",
+            "CA322",
+            "executor = 'asyncio' but async_libraries = false: synchronous I/O in a "
+            "coroutine blocks the loop; use async libraries or threads",
+        )
+    if executor is Executor.THREADS and profile.shared_state == "mutable":
+        report(
+            "shared_state",
+            "CA323",
+            "threads with shared_state = 'mutable': writes race unless each is guarded by a "
+            "lock; pass results back instead",
+        )
+    if executor is Executor.PROCESSES and not profile.picklable:
+        report(
+            "picklable",
+            "CA324",
+            "executor = 'processes' but picklable = false: a process pool cannot send the "
+            "callable, its arguments or results",
+        )
+    if executor is Executor.PROCESSES and profile.shared_state == "mutable":
+        report(
+            "shared_state",
+            "CA325",
+            "processes with shared_state = 'mutable': each process writes its own copy; "
+            "return results and combine them in the parent",
+        )
+    if executor is Executor.SERIAL and workers is not None and workers > 1:
+        report(
+            "workers",
+            "CA326",
+            f"workers = {workers} but executor = 'serial' runs one task at a time",
+        )

@@ -1,0 +1,211 @@
+"""One lint run: discover the files, check every declared task, filter, sort.
+
+>>> result = lint_paths(["examples/lint-demo"])      # doctest: +SKIP
+>>> result.exit_code, len(result.diagnostics)        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..environment import Environment
+from .codechecks import CodeFinding, check_module, check_target
+from .codes import Severity
+from .diagnostics import Diagnostic, LintResult, Location
+from .discovery import discover
+from .document import ConfigFile, InputError, display_path, load_config
+from .profiles import TaskDecl, check_task
+from .settings import Selection, Settings, read_settings
+from .targets import clear_caches, find_definition, load_module, resolve_module
+
+__all__ = ["LintOptions", "lint_config", "lint_paths"]
+
+
+@dataclass(frozen=True, slots=True)
+class LintOptions:
+    """Command-line overrides and run options (None: use the file's settings)."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+    probe: bool = False
+    probe_budget: float = 5.0
+    environment: Environment | None = None
+    #: Paths are shown relative to this directory (default: the working directory).
+    base: Path | None = None
+
+
+@dataclass(slots=True)
+class _Run:
+    options: LintOptions
+    module_findings: dict[Path, list[CodeFinding]]
+
+
+def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> LintResult:
+    """Lint the configuration files found under ``paths``."""
+    options = options or LintOptions()
+    clear_caches()
+    files, errors = discover(paths)
+    run = _Run(options, {})
+    diagnostics: list[Diagnostic] = []
+    shown: list[str] = []
+    tasks = 0
+    for path in files:
+        display = display_path(path, options.base)
+        try:
+            loaded = load_config(path, display)
+        except InputError as exc:
+            errors.append(str(exc))
+            continue
+        if isinstance(loaded, Diagnostic):
+            shown.append(display)
+            diagnostics.extend(_filter([loaded], Settings(), {}, options))
+            continue
+        if not _uses_concadvisor(loaded):
+            continue  # e.g. a pyproject.toml without [tool.concadvisor]
+        shown.append(display)
+        found, count = _lint_config(loaded, run)
+        diagnostics.extend(found)
+        tasks += count
+    unique = {(d.location, d.code, d.message): d for d in reversed(diagnostics)}
+    ordered = sorted(unique.values(), key=Diagnostic.sort_key)
+    return LintResult(tuple(ordered), tuple(shown), tasks, tuple(errors))
+
+
+def lint_config(config: ConfigFile, options: LintOptions | None = None) -> list[Diagnostic]:
+    """The findings of one parsed configuration file."""
+    found, _ = _lint_config(config, _Run(options or LintOptions(), {}))
+    return found
+
+
+def _uses_concadvisor(config: ConfigFile) -> bool:
+    if config.kind == "concadvisor":
+        return True
+    tool = config.data.get("tool")
+    return isinstance(tool, dict) and "concadvisor" in tool
+
+
+def _lint_config(config: ConfigFile, run: _Run) -> tuple[list[Diagnostic], int]:
+    out: list[Diagnostic] = []
+    if not _uses_concadvisor(config):
+        return [], 0
+    if config.kind == "pyproject":
+        section = config.data["tool"]["concadvisor"]
+        if not isinstance(section, dict):
+            out.append(
+                Diagnostic.make(
+                    config.location(()),
+                    "CA303",
+                    f"tool.concadvisor: expected a table, got {type(section).__name__}",
+                )
+            )
+            return _filter(out, Settings(), {}, run.options), 0
+    settings = read_settings(config, out)
+    root: dict[str, Any] = (
+        config.data if config.kind == "concadvisor" else config.data["tool"]["concadvisor"]
+    )
+    ignores: dict[str, tuple[str, ...]] = {}
+    tables = root.get("tasks", {})
+    count = 0
+    if not isinstance(tables, dict):
+        out.append(
+            Diagnostic.make(
+                config.location(("tasks",)),
+                "CA303",
+                f"tasks: expected a table of [tasks.NAME] tables, got {type(tables).__name__}",
+            )
+        )
+        tables = {}
+    for name, table in tables.items():
+        count += 1
+        if not isinstance(table, dict):
+            out.append(
+                Diagnostic.make(
+                    config.location(("tasks", name)),
+                    "CA303",
+                    f"tasks.{name}: expected a table of profile fields, got {type(table).__name__}",
+                    task=name,
+                )
+            )
+            continue
+        decl = check_task(config, name, table, out, run.options.environment)
+        ignores[name] = decl.ignore
+        out.extend(_check_code(decl, run))
+        if run.options.probe:
+            from .probing import probe_task
+
+            out.extend(probe_task(decl, run.options.probe_budget))
+    return _filter(out, settings, ignores, run.options), count
+
+
+def _filter(
+    found: list[Diagnostic],
+    settings: Settings,
+    ignores: dict[str, tuple[str, ...]],
+    options: LintOptions,
+) -> list[Diagnostic]:
+    selection = Selection(
+        options.select if options.select is not None else settings.selection.select,
+        (*settings.selection.ignore, *options.ignore),
+    )
+    fail_on = options.fail_on or settings.fail_on
+    kept: list[Diagnostic] = []
+    for diagnostic in found:
+        extra = ignores.get(diagnostic.task, ()) if diagnostic.task is not None else ()
+        if selection.enabled(diagnostic.code, extra):
+            kept.append(replace(diagnostic, fail_on=fail_on))
+    return kept
+
+
+def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
+    """CA402-CA415 for the task's target."""
+    spec = decl.target
+    if spec is None:
+        return []
+    config = decl.config
+    target_at = decl.location("target")
+    base = config.path.parent
+    resolved = resolve_module(spec, base)
+    if resolved is None:
+        if spec.is_path:
+            where = f"target file '{spec.module}' not found (relative to {display_path(base)})"
+        else:
+            where = (
+                f"target module '{spec.module}' not found (searched {display_path(base)}, "
+                "its src/ and sys.path)"
+            )
+        return [Diagnostic.make(target_at, "CA402", where, task=decl.name)]
+    if resolved == "opaque":
+        return []  # an extension or built-in module: nothing to read
+    source = load_module(resolved)
+    module_display = display_path(resolved, run.options.base)
+    if source.tree is None:
+        return [
+            Diagnostic.make(
+                Location(module_display, source.error_line, source.error_column),
+                "CA404",
+                f"cannot analyse {module_display} (target of task {decl.name}): {source.error}",
+                task=decl.name,
+                related=(target_at,),
+            )
+        ]
+    definition = find_definition(source.tree, spec.attr, module_display)
+    if isinstance(definition, str):
+        return [Diagnostic.make(target_at, "CA403", definition, task=decl.name)]
+    findings = check_target(source, definition, decl.executor)
+    if resolved not in run.module_findings:
+        run.module_findings[resolved] = check_module(source)
+    findings += run.module_findings[resolved]
+    return [
+        Diagnostic.make(
+            Location(module_display, f.line, f.column),
+            f.code,
+            f.message,
+            task=decl.name,
+            related=(target_at,),
+        )
+        for f in findings
+    ]

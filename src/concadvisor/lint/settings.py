@@ -1,0 +1,149 @@
+"""Global lint settings (``select``, ``ignore``, ``fail-on``) and which codes they enable.
+
+Settings live in ``[tool.concadvisor]`` (pyproject.toml) or at the top of concadvisor.toml
+and apply to the findings of that file.  Code selectors are prefixes (``CA3``, ``CA31``,
+``CA310``); as in ruff, the most specific matching selector decides, and ``ignore`` wins a
+tie.  Command-line ``--select`` replaces the file's ``select``; ``--ignore`` adds to its
+``ignore``; ``--fail-on`` replaces its ``fail-on``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..validation import did_you_mean
+from .codes import CODES, Severity
+from .diagnostics import Diagnostic
+from .document import ConfigFile
+from .tomlpos import KeyPath
+
+__all__ = [
+    "SETTING_KEYS",
+    "Selection",
+    "Settings",
+    "check_selectors",
+    "parse_selector_list",
+    "read_settings",
+    "selector_problem",
+]
+
+SETTING_KEYS = ("select", "ignore", "fail-on", "tasks", "$schema")
+FAIL_ON: tuple[Severity, ...] = ("error", "warning")
+_ALL_IDS = tuple(c.id for c in CODES)
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why ``selector`` selects no lint code (None when it is fine)."""
+    if any(code_id.startswith(selector) for code_id in _ALL_IDS):
+        return None
+    hint = did_you_mean(selector, _ALL_IDS)
+    return f"'{selector}' matches no lint code{hint}; 'concadvisor rules' lists them"
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which codes are reported: the most specific matching selector decides."""
+
+    select: tuple[str, ...] = ("CA",)
+    ignore: tuple[str, ...] = ()
+
+    def enabled(self, code_id: str, extra_ignore: Sequence[str] = ()) -> bool:
+        best_select = max((len(s) for s in self.select if code_id.startswith(s)), default=-1)
+        ignores = (*self.ignore, *extra_ignore)
+        best_ignore = max((len(s) for s in ignores if code_id.startswith(s)), default=-1)
+        return best_select > best_ignore
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    selection: Selection = field(default_factory=Selection)
+    fail_on: Severity = "warning"
+
+
+def parse_selector_list(values: Sequence[str]) -> tuple[str, ...]:
+    """Command-line selectors: repeatable and comma-separated, normalised to upper case."""
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip().upper() for part in value.split(",") if part.strip())
+    return tuple(out)
+
+
+def check_selectors(
+    config: ConfigFile, value: Any, key: KeyPath, what: str, out: list[Diagnostic]
+) -> tuple[str, ...]:
+    """Validate a TOML list of code selectors; problems are CA303 findings at the element."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        out.append(
+            Diagnostic.make(
+                config.location(key),
+                "CA303",
+                f'{what}: expected a list of code strings such as ["CA311"], got {value!r:.60}',
+            )
+        )
+        return ()
+    selectors: list[str] = []
+    for index, item in enumerate(value):
+        selector = item.strip().upper()
+        problem = selector_problem(selector)
+        if problem is not None:
+            out.append(
+                Diagnostic.make(config.location((*key, index)), "CA303", f"{what}: {problem}")
+            )
+            continue
+        selectors.append(selector)
+    return tuple(selectors)
+
+
+def read_settings(config: ConfigFile, out: list[Diagnostic]) -> Settings:
+    """The file's settings; invalid or unknown settings become findings in ``out``."""
+    root = _root_table(config)
+    if root is None:
+        return Settings()
+    for key in root:
+        if key not in SETTING_KEYS:
+            hint = did_you_mean(key, SETTING_KEYS)
+            where = "[tool.concadvisor]" if config.kind == "pyproject" else config.display
+            extra = (
+                " (task profiles go in [tasks.NAME] tables)"
+                if key in ("workload", "executor") and not hint
+                else ""
+            )
+            out.append(
+                Diagnostic.make(
+                    config.location((key,)),
+                    "CA302",
+                    f"unknown setting '{key}' in {where}{hint}{extra}",
+                )
+            )
+    select: tuple[str, ...] = ("CA",)
+    if "select" in root:
+        select = check_selectors(config, root["select"], ("select",), "select", out)
+    ignore: tuple[str, ...] = ()
+    if "ignore" in root:
+        ignore = check_selectors(config, root["ignore"], ("ignore",), "ignore", out)
+    fail_on: Severity = "warning"
+    if "fail-on" in root:
+        value = root["fail-on"]
+        if value in FAIL_ON:
+            fail_on = value
+        else:
+            out.append(
+                Diagnostic.make(
+                    config.location(("fail-on",)),
+                    "CA303",
+                    f"fail-on: expected 'error' or 'warning', got {value!r:.60}",
+                )
+            )
+    return Settings(Selection(select, ignore), fail_on)
+
+
+def _root_table(config: ConfigFile) -> dict[str, Any] | None:
+    if config.kind == "concadvisor":
+        return config.data
+    tool = config.data.get("tool")
+    if not isinstance(tool, dict):
+        return None
+    section = tool.get("concadvisor")
+    return section if isinstance(section, dict) else None

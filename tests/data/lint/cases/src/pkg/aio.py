@@ -1,0 +1,33 @@
+"""Async targets (fixture; never imported)."""
+
+import asyncio
+import socket
+import urllib.request as ur
+from time import sleep
+
+import httpx
+
+
+async def download(url: str) -> bytes:
+    sleep(1)  # expect: CA410
+    await asyncio.sleep(1)  # awaited: fine
+    data = ur.urlopen(url).read()  # expect: CA410
+    with open("out.bin", "wb") as fh:  # expect: CA410
+        fh.write(data)
+    conn = socket.create_connection(("example.invalid", 80))  # expect: CA410
+    conn.close()
+    httpx.get(url)  # expect: CA410
+    async with httpx.AsyncClient() as client:  # async client: fine
+        await client.get(url)
+
+    def in_a_thread() -> None:
+        sleep(1)  # nested sync def, may run in a thread: fine
+
+    await asyncio.to_thread(in_a_thread)
+    loop = asyncio.get_event_loop()  # inside a coroutine: a loop is running
+    return data
+
+
+def main() -> None:
+    loop = asyncio.get_event_loop()  # expect: CA414
+    loop.run_until_complete(download("x"))
