@@ -160,3 +160,12 @@ def test_version_and_help() -> None:
     assert "advise" in bare.stderr
     helped = run_cli("--help")
     assert helped.returncode == 0 and "rules" in helped.stdout
+
+
+@pytest.mark.parametrize("kind", ["concadvisor", "pyproject"])
+def test_schema_for_project_files(kind: str) -> None:
+    result = run_cli("schema", "--for", kind)
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert "executor" in result.stdout

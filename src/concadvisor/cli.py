@@ -18,7 +18,7 @@ from .validation import format_validation_error
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("advise", "probe", "lint", "rules", "schema")
+COMMANDS: tuple[str, ...] = ("demo", "advise", "probe", "lint", "calibrate", "rules", "schema")
 
 EXIT_OK = 0
 EXIT_USAGE = 2

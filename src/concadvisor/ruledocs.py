@@ -8,13 +8,21 @@ from .rules.catalogue import FAMILIES, all_codes
 __all__ = ["code_markdown", "reference_markdown"]
 
 
+def _example(text: str) -> str:
+    if "\n" in text:
+        return f"**Example:**\n\n```\n{text.rstrip()}\n```\n"
+    return f"**Example:** `{text}`\n"
+
+
 def code_markdown(code: CodeDoc, heading: str = "###") -> str:
+    # Lint codes carry a "use instead" text (``fix``); engine rules do not.
+    fix = getattr(code, "fix", None)
+    use_instead = f"\n**Use instead:** {fix}\n" if fix else ""
     return (
         f"{heading} {code.id} `{code.name}`: {code.title}\n\n"
         f"**Guidance:** {code.guidance}  \n"
         f"**Effect:** {code.effect}\n\n"
-        f"**Why:** {code.rationale}\n\n"
-        f"**Example:** `{code.example}`\n"
+        f"**Why:** {code.rationale}\n\n" + _example(code.example) + use_instead
     )
 
 

@@ -12,17 +12,34 @@ NAME = "schema"
 HELP = "print the JSON schema of a task profile"
 DESCRIPTION = """\
 Print the JSON schema (draft 2020-12) of a TaskProfile: point your editor at it for
-completion and validation of profile files (see docs/schema.md).
+completion and validation of profile files. With --for, the schema of a whole
+concadvisor.toml or of pyproject.toml's [tool.concadvisor] table (task tables included)
+for lint configurations (see docs/lint.md).
 
 examples:
   concadvisor schema > concadvisor-profile.schema.json
+  concadvisor schema --for concadvisor > concadvisor.schema.json
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--for",
+        dest="kind",
+        choices=("profile", "concadvisor", "pyproject"),
+        default="profile",
+        help="which document: one task profile (default), a concadvisor.toml file, or "
+        "pyproject.toml's [tool.concadvisor] table",
+    )
     parser.add_argument("--indent", type=int, default=2, metavar="N", help="JSON indentation")
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stdout.write(json.dumps(profile_schema(), indent=args.indent) + "\n")
+    if args.kind == "profile":
+        schema = profile_schema()
+    else:
+        from ..lint.schema import config_schema
+
+        schema = config_schema(args.kind)
+    sys.stdout.write(json.dumps(schema, indent=args.indent) + "\n")
     return 0

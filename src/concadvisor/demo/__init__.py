@@ -1,0 +1,1 @@
+"""``concadvisor demo``: the guidance, measured on this machine with canonical workloads."""
