@@ -11,6 +11,7 @@ from ._version import __version__
 from .advice import Advisory, RankedExecutor, Reason, Recommendation, advise
 from .environment import Environment, detect_environment
 from .errors import ConcadvisorError, ProfileFileError, RuleError, TargetError
+from .probe import ProbeReport, probe
 from .profile import Executor, TaskProfile
 from .rules import RULES, Facts, Fired, Note, Offload, Rule, Score, Veto, Warn, fire
 
@@ -24,6 +25,7 @@ __all__ = [
     "Fired",
     "Note",
     "Offload",
+    "ProbeReport",
     "ProfileFileError",
     "RankedExecutor",
     "Reason",
@@ -39,4 +41,5 @@ __all__ = [
     "advise",
     "detect_environment",
     "fire",
+    "probe",
 ]

@@ -1,0 +1,171 @@
+"""``concadvisor probe TARGET``: measure a function under every executor, check the advice."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..profile_files import load_profile_data
+from ..profile_flags import add_profile_flags, profile_overrides
+from . import UsageError
+
+NAME = "probe"
+HELP = "measure a function under serial, threads, processes and asyncio"
+DESCRIPTION = """\
+Run a short, isolated calibration of a function under serial, threads, processes and
+asyncio (interleaved rounds, medians), infer its task profile from what was measured, ask
+for a recommendation on that profile, and say whether the measurements confirm it.
+
+TARGET is pkg.module:func, pkg.module:Class.method or path/to/file.py:func.  Profile flags
+and --profile override measured fields (e.g. --refactor-tolerance high).
+
+exit codes: 0 completed (any verdict); 1 the function failed under serial or under every
+executor; 2 usage error; 130 interrupted.
+
+examples:
+  concadvisor probe examples/workloads.py:cpu_bound --budget 5
+  concadvisor probe mypkg.jobs:fetch --args '["https://example.org"]' --json
+  concadvisor probe mypkg.jobs:resize --inputs mypkg.jobs:sample_images --plot speed.png
+"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="TARGET", help="pkg.mod:func or path/to/file.py:func")
+    parser.add_argument("--args", metavar="JSON_LIST", help="positional arguments, a JSON list")
+    parser.add_argument("--kwargs", metavar="JSON_OBJECT", help="keyword arguments, a JSON object")
+    parser.add_argument(
+        "--inputs",
+        metavar="MODULE:FACTORY",
+        help="a function returning an iterable of per-task argument tuples",
+    )
+    parser.add_argument(
+        "--workers", type=_positive_int, metavar="N", help="pool size / concurrency limit"
+    )
+    parser.add_argument(
+        "--budget",
+        type=_budget,
+        default=10.0,
+        metavar="SECONDS",
+        help="time for the whole probe, start-up included (default: 10)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the speedups")
+    parser.add_argument(
+        "--profile", type=Path, metavar="FILE", help="TOML/JSON profile overriding measurements"
+    )
+    parser.add_argument("--task", metavar="NAME", help="with --profile: which [tasks.NAME]")
+    add_profile_flags(parser)
+    # --tasks is both a probe flag (tasks per round) and the profile field of that meaning:
+    # ours replaces the generated one.
+    group = parser.add_argument_group("probe size", conflict_handler="resolve")
+    group.add_argument(
+        "--tasks",
+        type=_positive_int,
+        metavar="N",
+        help="how many tasks you have (the profile's tasks); a round runs at most that many "
+        "(default: the round's size, planned from the budget)",
+    )
+
+
+def _json_arg(flag: str, text: str | None, kind: type) -> Any:
+    if text is None:
+        return kind()
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: invalid JSON: {exc}") from None
+    if not isinstance(value, kind):
+        expected = "a JSON list" if kind is list else "a JSON object"
+        raise UsageError(f"{flag}: expected {expected}, got {type(value).__name__}")
+    return value
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if args.profile is not None:
+        data.update(load_profile_data(args.profile, args.task))
+    elif args.task is not None:
+        raise UsageError("--task needs --profile FILE")
+    data.update(profile_overrides(args))
+    data.pop("tasks", None)  # a profile file's tasks would fight --tasks: --tasks decides
+    return data
+
+
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit so that the runner group is killed on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..probe.api import run_probe
+    from ..probe.plot import check_plotting, write_plot
+
+    call_args = _json_arg("--args", args.args, list)
+    call_kwargs = _json_arg("--kwargs", args.kwargs, dict)
+    if args.inputs is not None and (args.args is not None or args.kwargs is not None):
+        raise UsageError("--inputs replaces --args/--kwargs: give one or the other")
+    if args.plot is not None:
+        check_plotting()
+    overrides = _overrides(args)
+    with _terminate_cleanly():
+        report = run_probe(
+            args.target,
+            args=call_args,
+            kwargs=call_kwargs,
+            inputs=args.inputs,
+            tasks=args.tasks,
+            workers=args.workers,
+            budget=args.budget,
+            overrides=overrides,
+            progress=sys.stderr.isatty(),
+        )
+    if args.plot is not None:
+        write_plot(report, args.plot)
+    if args.json:
+        sys.stdout.write(json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
+    else:
+        from ..probe.display import render_report
+        from ..render import make_console
+
+        render_report(make_console(), report)
+    return report.exit_code

@@ -1,0 +1,151 @@
+"""Terminal output of the probe with rich: a progress display, then the report."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from .report import ExecutorResult, ProbeReport
+
+__all__ = ["progress_display", "render_report"]
+
+_STATUS_STYLE = {"ok": "green", "failed": "bold red", "skipped": "yellow", "timeout": "bold red"}
+_VERDICT_STYLE = {"confirmed": "bold green", "contradicted": "bold red", "inconclusive": "yellow"}
+
+
+@contextlib.contextmanager
+def progress_display(
+    budget: float, console: Console | None = None
+) -> Iterator[Callable[[str, float], None]]:
+    """A transient progress bar on stderr; yields ``update(description, fraction_of_budget)``."""
+    console = console or Console(stderr=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("probe: {task.description}"),
+        BarColumn(),
+        TextColumn(f"budget {budget:g} s"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting", total=1.0)
+
+        def update(description: str, fraction: float) -> None:
+            progress.update(task, description=description, completed=fraction)
+
+        yield update
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 1e-3:
+        return f"{value * 1e6:.0f} µs"
+    if value < 1:
+        return f"{value * 1e3:.1f} ms"
+    return f"{value:.2f} s"
+
+
+def _row(result: ExecutorResult, report: ProbeReport) -> list[str | Text]:
+    name = result.executor.value
+    if result.workers is not None and result.executor.value != "serial":
+        name += f" ×{result.workers}"
+    marks = report.fastest is result.executor or report.recommendation.executor is result.executor
+    spread = (
+        f"±{100 * result.spread_seconds / result.wall_seconds:.0f}%"
+        if result.spread_seconds is not None and result.wall_seconds
+        else "-"
+    )
+    return [
+        Text(name, style="bold" if marks else ""),
+        Text(result.status, style=_STATUS_STYLE[result.status]),
+        _seconds(result.wall_seconds),
+        spread,
+        f"{result.speedup:.2f}x" if result.speedup is not None else "-",
+        f"{result.cpu_use:.2f}" if result.cpu_use is not None else "-",
+        _seconds(result.startup_seconds),
+    ]
+
+
+def render_report(console: Console, report: ProbeReport) -> None:
+    """The executor table, the recommendation with its reasons, and the verdict."""
+    tasks = report.tasks_per_round
+    title = f"probe {report.target}"
+    if tasks:
+        title += f" · {tasks} tasks per round"
+    table = Table(title=title, title_justify="left", show_edge=False)
+    for column, justify in (
+        ("executor", "left"),
+        ("status", "left"),
+        ("median", "right"),
+        ("spread", "right"),
+        ("speedup", "right"),
+        ("CPU", "right"),
+        ("start-up", "right"),
+    ):
+        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for result in report.results:
+        table.add_row(*_row(result, report))
+    console.print(table)
+    fastest = report.fastest.value if report.fastest else "none"
+    console.print(
+        Text(f"  fastest: {fastest}", style="bold").append(
+            f"   recommended: {report.recommendation.executor.value}", style="bold cyan"
+        )
+    )
+    for result in report.results:
+        detail = result.reason or result.note
+        if detail:
+            line = Text(f"  {result.executor.value}: ", style="bold")
+            line.append(detail, style="" if result.reason else "dim")
+            console.print(line)
+    console.print(
+        Text(
+            "  median: one round's wall time; spread: 1.4826 x MAD; CPU: cores kept busy",
+            style="dim",
+        )
+    )
+    console.print()
+
+    rec = report.recommendation
+    line = Text("recommended: ")
+    line.append(rec.executor.value, style="bold cyan")
+    if rec.executor.value != "serial":
+        line.append(f" × {rec.workers}")
+    if rec.offload is not None:
+        line.append(f" + offload to {rec.offload.value}")
+    line.append(f"   (confidence {rec.confidence})")
+    console.print(line)
+    console.print(Text(rec.summary))
+    for reason in rec.reasons:
+        console.print(Text(f"  {reason.rule_id} ", style="bold").append(reason.message, style=""))
+    profile = report.measured_profile
+    measured = Text("measured profile: ", style="dim")
+    measured.append(
+        f"workload={profile.workload} cpu_fraction={profile.cpu_fraction} "
+        f"releases_gil={profile.releases_gil} task_seconds="
+        f"{_seconds(profile.task_seconds)} payload_bytes={profile.payload_bytes} "
+        f"picklable={profile.picklable} tasks={profile.tasks}",
+        style="dim",
+    )
+    console.print(measured)
+    if report.overrides:
+        console.print(Text(f"overridden: {', '.join(report.overrides)}", style="dim"))
+    console.print()
+    verdict = Text("verdict: ")
+    verdict.append(report.verdict, style=_VERDICT_STYLE[report.verdict])
+    verdict.append(f" -- {report.verdict_reason}")
+    console.print(verdict)
+    for note in report.notes:
+        console.print(Text(f"note: {note}", style="dim"))
+    console.print(
+        Text(
+            f"took {report.elapsed_seconds:.1f} s of a {report.budget_seconds:g} s budget",
+            style="dim",
+        )
+    )

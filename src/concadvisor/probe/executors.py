@@ -1,0 +1,345 @@
+"""The four executors, each running one batch of calls and timing it (runner side).
+
+Every executor is started (pools created, every worker up and the target imported in it)
+before any timed trial, so start-up is measured apart.  A trial measures wall time with
+``time.perf_counter`` and CPU time with ``time.process_time`` (all threads of the runner),
+plus, for processes, the CPU time each worker reports for its own calls.
+
+Faults are raised as :class:`TrialError`: the function raising, a worker process dying.
+A hang cannot be interrupted from inside (a Python thread cannot be killed), so the parent
+watches the clock and kills the whole runner process group instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from .targets import load_callable
+
+__all__ = [
+    "Asyncio",
+    "Call",
+    "Processes",
+    "Serial",
+    "Threads",
+    "Trial",
+    "TrialError",
+    "describe_exit",
+    "invoke",
+    "runqueue_seconds",
+]
+
+#: One task's arguments: positional and keyword.
+Call = tuple[tuple[Any, ...], dict[str, Any]]
+
+#: Seconds the pool start-up may wait for every worker to come up.
+START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One timed batch: wall seconds, CPU seconds, and seconds spent waiting for a CPU.
+
+    ``queued`` is only known for serial (one thread, on Linux): the time the thread was
+    runnable but other processes had the CPU.  Without it, a busy machine makes CPU work
+    look like waiting.
+    """
+
+    wall: float
+    cpu: float
+    queued: float = 0.0
+
+
+_SCHEDSTAT = "/proc/thread-self/schedstat"
+
+
+def runqueue_seconds() -> float | None:
+    """Seconds this thread has spent runnable but not running (Linux schedstat), or None."""
+    try:
+        with open(_SCHEDSTAT, encoding="ascii") as stream:
+            fields = stream.read().split()
+        return int(fields[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class TrialError(Exception):
+    """The batch did not complete: the function raised, or a worker died."""
+
+    def __init__(self, kind: str, message: str, exitcode: int | None = None) -> None:
+        super().__init__(f"{kind}: {message}" if message else kind)
+        self.kind = kind
+        self.message = message
+        self.exitcode = exitcode
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> TrialError:
+        lines = str(exc).strip().splitlines()
+        message = lines[0][:300] if lines else ""
+        return cls(type(exc).__name__, message)
+
+
+def describe_exit(code: int) -> str:
+    """'exit code 3' or 'killed by signal SIGSEGV' for a process return code."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return f"killed by signal {name}"
+    return f"exit code {code}"
+
+
+def invoke(func: Callable[..., Any], is_async: bool, call: Call) -> Any:
+    """Call ``func`` once; an ``async def`` target gets its own event loop per call."""
+    args, kwargs = call
+    if is_async:
+        return asyncio.run(func(*args, **kwargs))
+    return func(*args, **kwargs)
+
+
+class Serial:
+    """One call after another on the runner's main thread."""
+
+    name = "serial"
+
+    def __init__(self, func: Callable[..., Any], is_async: bool) -> None:
+        self._func = func
+        self._is_async = is_async
+
+    def start(self) -> float:
+        return 0.0
+
+    def run(self, calls: Sequence[Call]) -> Trial:
+        queued0 = runqueue_seconds()
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        try:
+            for call in calls:
+                invoke(self._func, self._is_async, call)
+        except Exception as exc:
+            raise TrialError.from_exception(exc) from None
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        queued1 = runqueue_seconds()
+        queued = queued1 - queued0 if queued0 is not None and queued1 is not None else 0.0
+        return Trial(wall, cpu, min(max(queued, 0.0), wall))
+
+    def close(self) -> None:
+        pass
+
+
+class Threads:
+    """A ``ThreadPoolExecutor`` of ``width`` threads, all started before timing."""
+
+    name = "threads"
+
+    def __init__(self, func: Callable[..., Any], is_async: bool, width: int) -> None:
+        self._call = partial(invoke, func, is_async)
+        self._width = width
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self) -> float:
+        t0 = time.perf_counter()
+        self._pool = ThreadPoolExecutor(self._width, thread_name_prefix="concadvisor-probe")
+        # Threads start lazily, one per submit while none is idle: make every one exist.
+        barrier = threading.Barrier(self._width)
+        futures = [self._pool.submit(barrier.wait, START_TIMEOUT) for _ in range(self._width)]
+        for future in futures:
+            future.result()
+        return time.perf_counter() - t0
+
+    def run(self, calls: Sequence[Call]) -> Trial:
+        assert self._pool is not None
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        try:
+            for _ in self._pool.map(self._call, calls):
+                pass
+        except Exception as exc:
+            raise TrialError.from_exception(exc) from None
+        return Trial(time.perf_counter() - wall0, time.process_time() - cpu0)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+# --- process pool workers: module-level state and functions, so that they pickle --------
+
+_WORKER_FUNC: Callable[..., Any] | None = None
+_WORKER_ASYNC = False
+_WORKER_BARRIER: Any = None
+
+
+def _init_worker(spec: str, cwd: str, sys_path: list[str], is_async: bool, barrier: Any) -> None:
+    global _WORKER_FUNC, _WORKER_ASYNC, _WORKER_BARRIER
+    import sys
+
+    for entry in sys_path:
+        if entry not in sys.path:
+            sys.path.append(entry)
+    _WORKER_FUNC = load_callable(spec, cwd)
+    _WORKER_ASYNC = is_async
+    _WORKER_BARRIER = barrier
+
+
+def _worker_ready() -> int:
+    """Wait until every worker of the pool runs one of these, so all of them exist."""
+    _WORKER_BARRIER.wait(START_TIMEOUT)
+    return os.getpid()
+
+
+def _worker_call(call: Call) -> tuple[Any, float]:
+    assert _WORKER_FUNC is not None
+    cpu0 = time.process_time()
+    result = invoke(_WORKER_FUNC, _WORKER_ASYNC, call)
+    return result, time.process_time() - cpu0
+
+
+class Processes:
+    """A ``ProcessPoolExecutor`` whose workers import the target by its spec.
+
+    The target is imported in each worker (by the initializer), not pickled, so the same
+    spec works for file targets; arguments and results still cross by pickle, which is the
+    cost being measured.
+    """
+
+    name = "processes"
+
+    def __init__(
+        self,
+        spec: str,
+        cwd: str,
+        sys_path: list[str],
+        is_async: bool,
+        width: int,
+        start_method: str,
+        chunksize: int,
+    ) -> None:
+        self._spec, self._cwd, self._sys_path = spec, cwd, sys_path
+        self._is_async = is_async
+        self._width = width
+        self._context = multiprocessing.get_context(start_method)
+        self._chunksize = chunksize
+        self._pool: ProcessPoolExecutor | None = None
+        self._processes: list[Any] = []
+
+    def start(self) -> float:
+        t0 = time.perf_counter()
+        barrier = self._context.Barrier(self._width)
+        self._pool = ProcessPoolExecutor(
+            self._width,
+            mp_context=self._context,
+            initializer=_init_worker,
+            initargs=(self._spec, self._cwd, self._sys_path, self._is_async, barrier),
+        )
+        try:
+            futures = [self._pool.submit(_worker_ready) for _ in range(self._width)]
+            for future in futures:
+                future.result(timeout=START_TIMEOUT)
+        except BrokenProcessPool:
+            raise TrialError(
+                "WorkerDied", "a worker process failed to start", self._exitcode()
+            ) from None
+        except Exception as exc:
+            raise TrialError.from_exception(exc) from None
+        # Private, but the only way to learn a dead worker's exit code afterwards.
+        self._processes = list(getattr(self._pool, "_processes", {}).values())
+        return time.perf_counter() - t0
+
+    def _exitcode(self) -> int | None:
+        """Exit code of the worker that died (not of those the pool then terminated)."""
+        deadline = time.monotonic() + 1.0
+        for process in self._processes:
+            with contextlib.suppress(Exception):
+                process.join(max(0.0, deadline - time.monotonic()))
+            code = process.exitcode
+            if code not in (None, 0, -signal.SIGTERM):
+                return int(code)
+        return None
+
+    def run(self, calls: Sequence[Call]) -> Trial:
+        assert self._pool is not None
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        worker_cpu = 0.0
+        try:
+            for _, cpu in self._pool.map(_worker_call, calls, chunksize=self._chunksize):
+                worker_cpu += cpu
+        except BrokenProcessPool:
+            code = self._exitcode()
+            detail = f" ({describe_exit(code)})" if code is not None else ""
+            raise TrialError("WorkerDied", f"a worker process died{detail}", code) from None
+        except Exception as exc:
+            raise TrialError.from_exception(exc) from None
+        return Trial(time.perf_counter() - wall0, time.process_time() - cpu0 + worker_cpu)
+
+    def close(self) -> None:
+        # The parent kills the whole process group at the end; a clean shutdown here would
+        # only spend the budget on joining workers.
+        pass
+
+
+class Asyncio:
+    """One event loop for the whole probe; a batch is ``gather``-ed on it.
+
+    An ``async def`` target runs natively, at most ``width`` at once.  A sync target is
+    called from inside a coroutine: it blocks the loop, so its calls run one at a time,
+    and that is what gets measured -- it is never handed to threads behind the scenes.
+    """
+
+    name = "asyncio"
+
+    def __init__(self, func: Callable[..., Any], is_async: bool, width: int) -> None:
+        self._func = func
+        self._is_async = is_async
+        self._width = width
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> float:
+        t0 = time.perf_counter()
+        self._loop = asyncio.new_event_loop()
+        return time.perf_counter() - t0
+
+    async def _batch(self, calls: Sequence[Call]) -> list[Any]:
+        limit = asyncio.Semaphore(self._width) if self._width < len(calls) else None
+
+        async def one(call: Call) -> Any:
+            args, kwargs = call
+            if limit is not None:
+                async with limit:
+                    return await self._one(args, kwargs)
+            return await self._one(args, kwargs)
+
+        return await asyncio.gather(*(one(call) for call in calls), return_exceptions=True)
+
+    def _one(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Awaitable[Any]:
+        if self._is_async:
+            return self._func(*args, **kwargs)  # type: ignore[no-any-return]
+        return self._blocking(args, kwargs)
+
+    async def _blocking(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return self._func(*args, **kwargs)
+
+    def run(self, calls: Sequence[Call]) -> Trial:
+        assert self._loop is not None
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        results = self._loop.run_until_complete(self._batch(calls))
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        for result in results:
+            if isinstance(result, BaseException):
+                raise TrialError.from_exception(result)
+        return Trial(wall, cpu)
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.close()

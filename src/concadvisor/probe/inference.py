@@ -1,0 +1,144 @@
+"""From measurements to a :class:`~concadvisor.TaskProfile`: only what was measured.
+
+- ``workload`` from the CPU share of one serial task (:data:`CPU_SHARE_CPU` and above:
+  ``cpu``; :data:`CPU_SHARE_IO` and below: ``io``; in between: ``mixed``);
+- ``cpu_fraction``, ``task_seconds`` from the serial rounds (the warm-up if there are none);
+- ``releases_gil``: CPU-heavy work that scaled under threads -- faster than serial by
+  :data:`GIL_RELEASE_SPEEDUP` *and* keeping more than one CPU busy, on a GIL build with
+  two or more usable CPUs (otherwise it cannot be seen, and stays False);
+- ``payload_bytes`` (pickled arguments + result), ``picklable``;
+- ``tasks``: the user's ``--tasks`` (the real task count; a round then holds at most that
+  many), else the number of tasks per round (the probe cannot know more);
+- ``async_libraries`` and ``already_async`` for an ``async def`` target: it already awaits
+  async-capable I/O, and whoever calls it already runs an event loop;
+- ``cpus``, ``start_method``: detected (or the ones used).
+
+Everything else keeps its default; user overrides are applied last.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from typing import Any
+
+from ..profile import TaskProfile
+from .session import Measurements
+
+__all__ = [
+    "CPU_SHARE_CPU",
+    "CPU_SHARE_IO",
+    "GIL_RELEASE_CPU_USE",
+    "GIL_RELEASE_SPEEDUP",
+    "infer_profile",
+]
+
+CPU_SHARE_CPU = 0.75
+CPU_SHARE_IO = 0.25
+GIL_RELEASE_SPEEDUP = 1.3
+GIL_RELEASE_CPU_USE = 1.3
+
+
+def _workload(share: float) -> str:
+    if share >= CPU_SHARE_CPU:
+        return "cpu"
+    if share <= CPU_SHARE_IO:
+        return "io"
+    return "mixed"
+
+
+def measured_fields(
+    m: Measurements,
+    *,
+    cpus: int,
+    start_method: str,
+    free_threaded: bool,
+    tasks_hint: int | None = None,
+) -> dict[str, Any]:
+    """The profile fields the measurements support (no overrides applied)."""
+    fields: dict[str, Any] = {"cpus": cpus, "start_method": start_method}
+    name = m.target.rpartition(":")[2]
+    if name:
+        fields["name"] = name
+    warmup = m.warmup
+    plan = m.plan or {}
+    if tasks_hint is not None:
+        fields["tasks"] = tasks_hint
+    elif plan.get("tasks"):
+        fields["tasks"] = int(plan["tasks"])
+    if m.is_async:
+        fields["async_libraries"] = True
+        fields["already_async"] = True
+    if warmup is None:
+        return fields
+    serial = m.records["serial"]
+    tasks = int(plan.get("tasks") or 1)
+    if serial.walls:
+        wall = statistics.median(serial.walls)
+        task_seconds = wall / tasks
+        # Time spent runnable but without a CPU (another process had it) is not waiting
+        # on I/O: leave it out of the denominator.
+        queued = (
+            serial.queued if len(serial.queued) == len(serial.walls) else [0.0] * len(serial.walls)
+        )
+        shares = [
+            c / (w - q)
+            for c, w, q in zip(serial.cpus, serial.walls, queued, strict=True)
+            if w - q > 0
+        ]
+        share = statistics.median(shares) if shares else float(warmup["cpu_share"])
+    else:
+        task_seconds = float(warmup["task_seconds"])
+        share = float(warmup["cpu_share"])
+    # process_time counts every thread of the process: a task that computes on several
+    # threads itself can exceed 1 CPU; the profile field is a share of one task's wall time.
+    share = min(1.0, max(0.0, share))
+    fields["workload"] = _workload(share)
+    fields["cpu_fraction"] = round(share, 4)
+    if task_seconds > 0:
+        fields["task_seconds"] = task_seconds
+    if warmup.get("args_bytes") is not None and warmup.get("result_bytes") is not None:
+        fields["payload_bytes"] = int(warmup["args_bytes"]) + int(warmup["result_bytes"])
+    fields["picklable"] = not (
+        warmup.get("args_pickle_error")
+        or warmup.get("result_pickle_error")
+        or warmup.get("func_pickle_error")
+    )
+    threads = m.records["threads"]
+    if (
+        fields["workload"] != "io"
+        and not free_threaded
+        and cpus >= 2
+        and serial.walls
+        and threads.walls
+        and threads.status is None
+    ):
+        speedup = statistics.median(serial.walls) / statistics.median(threads.walls)
+        cpu_use = statistics.median(
+            c / w for c, w in zip(threads.cpus, threads.walls, strict=True) if w > 0
+        )
+        fields["releases_gil"] = speedup >= GIL_RELEASE_SPEEDUP and cpu_use >= GIL_RELEASE_CPU_USE
+    return fields
+
+
+def infer_profile(
+    m: Measurements,
+    *,
+    cpus: int,
+    start_method: str,
+    free_threaded: bool,
+    overrides: Mapping[str, Any] | None = None,
+    tasks: int | None = None,
+) -> TaskProfile:
+    """The measured profile with the user's ``overrides`` on top.
+
+    When nothing was measured (the function failed or hung in the warm-up), ``workload``
+    falls back to ``cpu`` unless overridden: the field is required, and the report says
+    that the profile is not a measurement.
+    """
+    fields = measured_fields(
+        m, cpus=cpus, start_method=start_method, free_threaded=free_threaded, tasks_hint=tasks
+    )
+    fields.setdefault("workload", "cpu")
+    fields.update(overrides or {})
+    return TaskProfile.model_validate(fields)

@@ -1,0 +1,209 @@
+"""The probe's result: :class:`ProbeReport` (the contract JSON) and how it is built."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..advice import Recommendation
+from ..profile import Executor, TaskProfile
+from .planning import EXECUTORS
+from .session import ExecutorRecord, Measurements
+from .stats import summarize
+from .verdict import Decision, Measured, Verdict, decide
+
+__all__ = ["FORMAT_VERSION", "ExecutorResult", "ProbeReport", "Status", "build_report"]
+
+#: Version of the JSON format; bumped when keys change meaning (keys are only ever added).
+FORMAT_VERSION = 1
+
+Status = Literal["ok", "failed", "skipped", "timeout"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class ExecutorResult(BaseModel):
+    """One executor's measurement."""
+
+    model_config = _FROZEN
+
+    executor: Executor = Field(description="The executor.")
+    status: Status = Field(description="ok, failed (raised or died), skipped, or timeout.")
+    wall_seconds: float | None = Field(
+        description="Median wall time of one round (the whole batch of tasks)."
+    )
+    speedup: float | None = Field(description="Serial median divided by this median.")
+    reason: str | None = Field(description="Why it is not ok (exception, exit code, skip).")
+    spread_seconds: float | None = Field(
+        default=None, description="Robust spread of the rounds (1.4826 x MAD)."
+    )
+    rounds: int = Field(default=0, description="Rounds measured.")
+    samples: list[float] = Field(default_factory=list, description="Wall time of each round.")
+    per_task_seconds: float | None = Field(
+        default=None, description="Median round time divided by the tasks per round."
+    )
+    cpu_use: float | None = Field(
+        default=None, description="CPU seconds per wall second (1.0 = one core busy)."
+    )
+    startup_seconds: float | None = Field(
+        default=None, description="Time to start the pool before the timed rounds."
+    )
+    workers: int | None = Field(default=None, description="Pool size / concurrency used.")
+    exit_code: int | None = Field(
+        default=None, description="Exit code (negative: signal) of a process that died."
+    )
+    note: str | None = Field(default=None, description="How this executor ran the target.")
+
+
+class ProbeReport(BaseModel):
+    """What ``concadvisor probe`` measured, inferred, recommended and concluded.
+
+    ``model_dump(mode="json")`` is the JSON object of DESIGN.md's contract.
+    """
+
+    model_config = _FROZEN
+
+    target: str = Field(description="The probed target, e.g. 'pkg.mod:func'.")
+    results: list[ExecutorResult] = Field(description="serial, threads, processes, asyncio.")
+    fastest: Executor | None = Field(description="Best median among the ok executors.")
+    measured_profile: TaskProfile = Field(description="Inferred profile (+ overrides).")
+    recommendation: Recommendation = Field(description="advise(measured_profile).")
+    verdict: Verdict = Field(description="confirmed, contradicted or inconclusive.")
+    verdict_reason: str = Field(description="The verdict in plain words.")
+    fastest_clear: bool = Field(
+        description="The fastest beat the runner-up by more than the measured noise."
+    )
+    runner_up: Executor | None = Field(default=None, description="Second best median.")
+    tasks_per_round: int | None = Field(default=None, description="Batch size of a round.")
+    is_async: bool = Field(default=False, description="The target is an async function.")
+    budget_seconds: float = Field(description="The time budget of the whole probe.")
+    elapsed_seconds: float = Field(description="Time the probe took, start-up included.")
+    runner_startup_seconds: float | None = Field(
+        default=None, description="Time until the isolated runner had imported the target."
+    )
+    warmup: dict[str, Any] | None = Field(default=None, description="Warm-up measurements.")
+    plan: dict[str, Any] | None = Field(default=None, description="Batch and rounds planned.")
+    overrides: list[str] = Field(
+        default_factory=list, description="Profile fields set by the user, not measured."
+    )
+    notes: list[str] = Field(default_factory=list, description="Anything worth knowing.")
+    format: int = Field(default=FORMAT_VERSION, description="Version of this JSON format.")
+
+    @property
+    def exit_code(self) -> int:
+        """0 completed; 1 the function failed (or hung) under serial, or under every executor."""
+        by_name = {r.executor: r for r in self.results}
+        serial = by_name.get(Executor.SERIAL)
+        if serial is not None and serial.status in ("failed", "timeout"):
+            return 1
+        if not any(r.status == "ok" for r in self.results):
+            return 1
+        return 0
+
+
+def _workers(name: str, plan: dict[str, Any] | None) -> int | None:
+    if plan is None:
+        return None
+    if name == "serial":
+        return 1
+    value = plan.get(name)
+    return int(value) if value is not None else None
+
+
+def _note(name: str, is_async: bool) -> str | None:
+    if name == "asyncio":
+        return (
+            "async target, awaited natively on one event loop"
+            if is_async
+            else "sync target called inside the event loop: each call blocks it, so calls "
+            "run one at a time (measured as such, not handed to threads)"
+        )
+    if is_async:
+        return "async target: asyncio.run() per call"
+    return None
+
+
+def _measured(record: ExecutorRecord, serial_median: float | None) -> Measured:
+    status = record.status or ("ok" if record.walls else "skipped")
+    if status != "ok" or not record.walls:
+        return Measured(record.name, status, record.reason, None, None, None)
+    summary = summarize(record.walls)
+    speedup = serial_median / summary.median if serial_median and summary.median > 0 else None
+    cpu_use = statistics.median(
+        c / w for c, w in zip(record.cpus, record.walls, strict=True) if w > 0
+    )
+    return Measured(record.name, "ok", None, summary, speedup, cpu_use)
+
+
+def build_report(
+    m: Measurements,
+    profile: TaskProfile,
+    recommendation: Recommendation,
+    *,
+    budget: float,
+    overrides: list[str],
+) -> ProbeReport:
+    serial = m.records["serial"]
+    serial_ok = (serial.status is None) and bool(serial.walls)
+    serial_median = statistics.median(serial.walls) if serial_ok else None
+    measured = [_measured(m.records[name], serial_median) for name in EXECUTORS]
+    tasks = int(m.plan["tasks"]) if m.plan else None
+    decision: Decision = decide(
+        measured,
+        recommendation.executor.value,
+        workload=profile.workload,
+        payload_bytes=profile.payload_bytes,
+        task_seconds=profile.task_seconds,
+    )
+    results: list[ExecutorResult] = []
+    for item in measured:
+        record = m.records[item.executor]
+        summary = item.summary
+        results.append(
+            ExecutorResult(
+                executor=Executor(item.executor),
+                status=item.status,
+                wall_seconds=summary.median if summary else None,
+                speedup=round(item.speedup, 4) if item.speedup is not None else None,
+                reason=item.reason,
+                spread_seconds=summary.spread if summary else None,
+                rounds=len(record.walls) if item.status == "ok" else 0,
+                samples=list(record.walls) if item.status == "ok" else [],
+                per_task_seconds=summary.median / tasks if summary and tasks else None,
+                cpu_use=round(item.cpu_use, 3) if item.cpu_use is not None else None,
+                startup_seconds=record.startup,
+                workers=_workers(item.executor, m.plan),
+                exit_code=record.exitcode,
+                note=_note(item.executor, m.is_async),
+            )
+        )
+    notes = list(m.notes)
+    if m.warmup is None:
+        notes.append("nothing was measured: the profile is the default plus your overrides")
+    if not decision.fastest_clear and decision.fastest and decision.runner_up:
+        notes.append(
+            f"{decision.fastest} has the best median but {decision.runner_up} is within "
+            "the measured noise of it"
+        )
+    return ProbeReport(
+        target=m.target,
+        results=results,
+        fastest=Executor(decision.fastest) if decision.fastest else None,
+        measured_profile=profile,
+        recommendation=recommendation,
+        verdict=decision.verdict,
+        verdict_reason=decision.reason,
+        fastest_clear=decision.fastest_clear,
+        runner_up=Executor(decision.runner_up) if decision.runner_up else None,
+        tasks_per_round=tasks,
+        is_async=m.is_async,
+        budget_seconds=budget,
+        elapsed_seconds=round(m.elapsed, 4),
+        runner_startup_seconds=m.runner_startup,
+        warmup=m.warmup,
+        plan=m.plan,
+        overrides=sorted(overrides),
+        notes=notes,
+    )

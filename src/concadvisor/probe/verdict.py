@@ -1,0 +1,193 @@
+"""Does the measurement confirm the recommendation?  Pure functions over summaries.
+
+- ``confirmed``: the recommended executor was the fastest, or within noise of it;
+- ``contradicted``: it was measurably slower than the fastest (beyond the noise), or it
+  failed or hung -- with the measured reason in plain words;
+- ``inconclusive``: the noise rules -- the recommended executor is tied with the fastest or
+  the runner-up but the rounds are too noisy (relative spread above
+  :data:`NOISY_RELATIVE_SPREAD`) for the tie to mean anything -- or the recommended executor
+  could not be measured at all (skipped) or nothing could.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .stats import Summary, within_noise
+
+__all__ = ["NOISY_RELATIVE_SPREAD", "Measured", "Verdict", "decide", "explain_gap"]
+
+Verdict = Literal["confirmed", "contradicted", "inconclusive"]
+
+#: Above this spread/median, a tie says nothing.
+NOISY_RELATIVE_SPREAD = 0.2
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the verdict needs to know about one executor."""
+
+    executor: str
+    status: str
+    reason: str | None
+    summary: Summary | None
+    speedup: float | None
+    cpu_use: float | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    reason: str
+    fastest: str | None
+    fastest_clear: bool
+    runner_up: str | None
+
+
+def _ranked(results: list[Measured]) -> list[Measured]:
+    ok = [r for r in results if r.status == "ok" and r.summary is not None]
+    return sorted(ok, key=lambda r: r.summary.median if r.summary else 0.0)
+
+
+def _speed(result: Measured) -> str:
+    if result.speedup is None:
+        return ""
+    return f"{result.speedup:.1f}x serial"
+
+
+def _noisy(*summaries: Summary | None) -> bool:
+    return any(s is not None and s.relative_spread > NOISY_RELATIVE_SPREAD for s in summaries)
+
+
+def explain_gap(
+    fastest: Measured,
+    recommended: Measured,
+    workload: str,
+    payload_bytes: int | None,
+    task_seconds: float | None,
+) -> str:
+    """Plain words for why ``fastest`` beat the recommended executor."""
+    f, r = fastest.executor, recommended.executor
+    if f == "serial":
+        head = f"serial was fastest, {recommended.executor} reached only {_speed(recommended)}"
+    else:
+        head = f"{f} ran {fastest.speedup or 0:.1f}x faster than serial"
+        if r != "serial" and recommended.speedup is not None:
+            head += f" ({r}: {recommended.speedup:.1f}x)"
+    cause = ""
+    if f == "threads" and workload != "io" and (fastest.cpu_use or 0) >= 1.3:
+        cause = "this CPU work releases the GIL"
+    elif f in ("threads", "asyncio") and workload != "cpu" and r in ("serial", "processes"):
+        cause = "the task mostly waits, and the waiting overlaps"
+    elif f == "processes" and r in ("threads", "asyncio", "serial") and workload != "io":
+        cause = "this work holds the GIL, so only processes ran it in parallel"
+    elif f == "asyncio" and r == "threads":
+        cause = "coroutines overlapped the waiting with less overhead than threads"
+    elif f == "threads" and r == "asyncio":
+        cause = "the thread pool overlapped the work better than the event loop"
+    elif f == "serial":
+        per_task = f"{task_seconds * 1e3:.2g} ms" if task_seconds else "the work"
+        cause = f"the overhead of {r} (start, dispatch, pickling) outweighs {per_task} per task"
+    if r == "processes" and f != "processes" and payload_bytes and payload_bytes > 1_000_000:
+        cause = (cause + "; " if cause else "") + (
+            f"processes pickle {payload_bytes / 1e6:.1f} MB per task"
+        )
+    return f"{head}: {cause}" if cause else head
+
+
+def decide(
+    results: list[Measured],
+    recommended: str,
+    *,
+    workload: str = "cpu",
+    payload_bytes: int | None = None,
+    task_seconds: float | None = None,
+) -> Decision:
+    """The verdict for ``recommended`` given every executor's measurement."""
+    ranked = _ranked(results)
+    if not ranked:
+        serial = next((r for r in results if r.executor == "serial"), None)
+        if serial is not None and serial.status in ("failed", "timeout") and serial.reason:
+            why = f"nothing to compare: under serial the function {serial.status}: {serial.reason}"
+        else:
+            why = "no executor completed a round"
+        return Decision("inconclusive", why, None, False, None)
+    fastest = ranked[0]
+    runner = ranked[1] if len(ranked) > 1 else None
+    clear = runner is None or not within_noise(_s(fastest), _s(runner))
+    runner_name = runner.executor if runner is not None else None
+    by_name = {r.executor: r for r in results}
+    rec = by_name.get(recommended)
+    f = fastest.executor
+    if rec is None or rec.status == "skipped":
+        why = rec.reason if rec is not None and rec.reason else "not measured"
+        return Decision(
+            "inconclusive",
+            f"the recommended {recommended} could not be measured: {why}",
+            f,
+            clear,
+            runner_name,
+        )
+    if rec.status in ("failed", "timeout"):
+        what = "failed" if rec.status == "failed" else "timed out"
+        return Decision(
+            "contradicted",
+            f"the recommended {recommended} {what}: {rec.reason}",
+            f,
+            clear,
+            runner_name,
+        )
+    if rec.executor == f:
+        if clear:
+            lead = f" ahead of {runner_name}" if runner_name else ""
+            return Decision(
+                "confirmed", f"{f} was the fastest ({_speed(fastest)}){lead}", f, True, runner_name
+            )
+        assert runner is not None
+        if _noisy(fastest.summary, runner.summary):
+            return Decision(
+                "inconclusive",
+                f"{f} had the best median but {runner_name} was within the noise, and the "
+                "rounds were too noisy to tell them apart (try a larger --budget)",
+                f,
+                False,
+                runner_name,
+            )
+        return Decision(
+            "confirmed",
+            f"{f} was the fastest ({_speed(fastest)}), {runner_name} within noise of it",
+            f,
+            False,
+            runner_name,
+        )
+    if within_noise(_s(rec), _s(fastest)):
+        if _noisy(rec.summary, fastest.summary):
+            return Decision(
+                "inconclusive",
+                f"{recommended} and the fastest, {f}, were within the noise of each other, and "
+                "the rounds were too noisy to tell them apart (try a larger --budget)",
+                f,
+                clear,
+                runner_name,
+            )
+        return Decision(
+            "confirmed",
+            f"{recommended} was within noise of the fastest, {f} "
+            f"({_speed(rec)} against {_speed(fastest)})",
+            f,
+            clear,
+            runner_name,
+        )
+    return Decision(
+        "contradicted",
+        explain_gap(fastest, rec, workload, payload_bytes, task_seconds),
+        f,
+        clear,
+        runner_name,
+    )
+
+
+def _s(result: Measured) -> Summary:
+    assert result.summary is not None
+    return result.summary

@@ -1,0 +1,301 @@
+"""Unit tests of the probe's pure parts: statistics, planning, verdict, targets, inference."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from concadvisor.errors import TargetError
+from concadvisor.probe.inference import infer_profile
+from concadvisor.probe.planning import MAX_ROUNDS, estimate_trials, make_plan, trial_timeout
+from concadvisor.probe.session import Measurements
+from concadvisor.probe.stats import mad, median, spread, summarize, within_noise
+from concadvisor.probe.targets import load_callable, parse_spec, spec_for_callable
+from concadvisor.probe.verdict import Measured, decide
+
+# --- statistics ------------------------------------------------------------------------
+
+
+def test_median_and_mad_on_fixed_data() -> None:
+    data = [1.0, 2.0, 3.0, 4.0, 100.0]
+    assert median(data) == 3.0
+    assert mad(data) == 1.0  # |deviations| = 2, 1, 0, 1, 97 -> median 1
+    assert spread(data) == pytest.approx(1.4826)
+
+
+def test_spread_falls_back_to_half_range_when_mad_is_zero() -> None:
+    assert spread([1.0, 1.0, 1.2]) == pytest.approx(0.1)
+
+
+def test_spread_of_too_few_rounds_is_assumed_large() -> None:
+    assert spread([2.0]) == pytest.approx(0.5)
+    assert spread([1.0, 3.0]) == pytest.approx(0.5)
+
+
+def test_median_of_nothing_raises() -> None:
+    with pytest.raises(ValueError, match="no values"):
+        median([])
+
+
+def test_within_noise() -> None:
+    tight_fast = summarize([0.50, 0.51, 0.49, 0.50, 0.50])
+    tight_slow = summarize([1.00, 1.01, 0.99, 1.00, 1.02])
+    assert not within_noise(tight_fast, tight_slow)
+    close = summarize([0.51, 0.52, 0.50, 0.51, 0.51])
+    assert within_noise(tight_fast, close)  # 2% apart: below the minimum effect
+    wide = summarize([0.4, 0.9, 0.6, 1.2, 0.5])
+    assert within_noise(wide, summarize([0.8, 0.82, 0.81]))
+    assert summarize([1.0, 1.1, 0.9]).relative_spread == pytest.approx(0.14826, rel=1e-3)
+
+
+# --- planning --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("task_seconds", [1e-6, 1e-4, 0.005, 0.05, 0.5])
+@pytest.mark.parametrize("cpu_share", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize("cpus", [1, 2, 8])
+def test_plan_invariants(task_seconds: float, cpu_share: float, cpus: int) -> None:
+    plan = make_plan(task_seconds, cpu_share, is_async=False, cpus=cpus, time_left=5.0)
+    widest = max(plan.threads, plan.processes)
+    assert plan.tasks >= 2 * plan.processes
+    assert plan.tasks >= 2 * widest or plan.threads == cpus
+    assert 1 <= plan.rounds <= MAX_ROUNDS
+    assert plan.processes == cpus
+    assert plan.chunksize >= 1
+    assert set(plan.estimates) == {"serial", "threads", "processes", "asyncio"}
+
+
+def test_plan_respects_tasks_and_workers() -> None:
+    plan = make_plan(0.01, 1.0, is_async=False, cpus=4, time_left=5.0, tasks=7, workers=3)
+    assert (plan.tasks, plan.threads, plan.processes, plan.asyncio) == (7, 3, 3, 3)
+
+
+def test_plan_shrinks_the_batch_to_fit_the_budget() -> None:
+    roomy = make_plan(0.001, 1.0, is_async=False, cpus=2, time_left=10.0)
+    tight = make_plan(0.001, 1.0, is_async=False, cpus=2, time_left=0.3)
+    assert tight.tasks < roomy.tasks
+    assert tight.tasks >= 4
+
+
+def test_plan_caps_the_batch_at_the_inputs() -> None:
+    plan = make_plan(0.001, 1.0, is_async=False, cpus=2, time_left=10.0, inputs=8)
+    assert plan.tasks == 8
+
+
+def test_estimates_model_the_executors() -> None:
+    io = estimate_trials(32, 0.01, 0.0, is_async=False, cpus=2)
+    assert io["serial"] == pytest.approx(0.32)
+    assert io["threads"] == pytest.approx(0.32 / 16)
+    assert io["asyncio"] == pytest.approx(0.32)  # sync target blocks the loop
+    coro = estimate_trials(32, 0.01, 0.0, is_async=True, cpus=2)
+    assert coro["asyncio"] == pytest.approx(0.01)
+    cpu = estimate_trials(8, 0.01, 1.0, is_async=False, cpus=2)
+    assert cpu["threads"] == pytest.approx(0.08)
+    assert cpu["processes"] < cpu["serial"]
+
+
+def test_trial_timeout_is_generous() -> None:
+    assert trial_timeout(0.0) == 1.0
+    assert trial_timeout(0.5) == 4.0
+    assert trial_timeout(0.1, previous=1.0) == 8.0
+
+
+# --- verdict ---------------------------------------------------------------------------
+
+
+def _m(
+    name: str,
+    walls: list[float] | None,
+    serial: float = 1.0,
+    cpu: float = 1.0,
+    status: str = "ok",
+    reason: str | None = None,
+) -> Measured:
+    if walls is None:
+        return Measured(name, status, reason, None, None, None)
+    summary = summarize(walls)
+    return Measured(name, status, reason, summary, serial / summary.median, cpu)
+
+
+def _results(
+    threads: list[float], processes: list[float], threads_cpu: float = 1.0
+) -> list[Measured]:
+    return [
+        _m("serial", [1.0, 1.01, 0.99, 1.0, 1.0]),
+        _m("threads", threads, cpu=threads_cpu),
+        _m("processes", processes, cpu=1.9),
+        _m("asyncio", [1.0, 1.02, 1.0, 0.99, 1.0]),
+    ]
+
+
+def test_verdict_confirmed_when_recommended_is_fastest() -> None:
+    results = _results([1.0, 1.0, 1.01, 0.99, 1.0], [0.52, 0.53, 0.51, 0.52, 0.52])
+    decision = decide(results, "processes")
+    assert (decision.verdict, decision.fastest, decision.fastest_clear) == (
+        "confirmed",
+        "processes",
+        True,
+    )
+
+
+def test_verdict_contradicted_names_the_measured_reason() -> None:
+    results = _results([0.52, 0.53, 0.51, 0.52, 0.52], [1.0, 1.0, 1.01, 0.99, 1.0], 1.9)
+    decision = decide(results, "processes", workload="cpu")
+    assert decision.verdict == "contradicted"
+    assert decision.fastest == "threads"
+    assert "threads ran 1.9x faster than serial" in decision.reason
+    assert "releases the GIL" in decision.reason
+
+
+def test_verdict_confirmed_within_noise_of_fastest() -> None:
+    results = _results([0.51, 0.52, 0.50, 0.52, 0.51], [0.50, 0.51, 0.50, 0.52, 0.50])
+    decision = decide(results, "threads")
+    assert decision.verdict == "confirmed"
+    assert decision.fastest == "processes"
+    assert not decision.fastest_clear
+
+
+def test_verdict_inconclusive_when_noise_rules() -> None:
+    results = _results([0.3, 0.9, 0.5, 0.7, 0.4], [0.5, 0.35, 0.9, 0.6, 0.45])
+    decision = decide(results, "threads")
+    assert decision.verdict == "inconclusive"
+    assert "noisy" in decision.reason
+
+
+def test_verdict_when_recommended_cannot_be_measured() -> None:
+    results = _results([0.5, 0.5, 0.5], [0.5, 0.5, 0.5])
+    results[2] = _m("processes", None, status="skipped", reason="the result cannot be pickled")
+    assert decide(results, "processes").verdict == "inconclusive"
+    results[2] = _m("processes", None, status="timeout", reason="did not finish a round")
+    decision = decide(results, "processes")
+    assert decision.verdict == "contradicted"
+    assert "timed out" in decision.reason
+
+
+def test_verdict_with_nothing_measured() -> None:
+    results = [_m("serial", None, status="failed", reason="ValueError: boom")] + [
+        _m(name, None, status="skipped") for name in ("threads", "processes", "asyncio")
+    ]
+    decision = decide(results, "serial")
+    assert decision.verdict == "inconclusive"
+    assert decision.fastest is None
+    assert "ValueError: boom" in decision.reason
+
+
+# --- targets ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nocolon", "expected MODULE:FUNCTION"),
+        (":func", "module part"),
+        ("mod:", "is not a name"),
+        ("mod:1func", "is not a name"),
+        ("bad-module:func", "neither a dotted module"),
+    ],
+)
+def test_parse_spec_rejects(spec: str, message: str) -> None:
+    with pytest.raises(TargetError, match=message):
+        parse_spec(spec)
+
+
+def test_parse_spec_accepts_files_and_methods() -> None:
+    assert parse_spec("pkg/mod.py:Class.method").is_file
+    spec = parse_spec("pkg.mod:Class.method")
+    assert (spec.module, spec.attribute, spec.is_file) == ("pkg.mod", "Class.method", False)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("tests.probe_targets.nope:func", "cannot import 'tests.probe_targets.nope'"),
+        ("tests.probe_targets.broken_import:f", "RuntimeError: this module refuses"),
+        ("tests.probe_targets.workloads:nothing", "has no attribute 'nothing'"),
+        ("tests.probe_targets.workloads:NOT_CALLABLE", "is not callable"),
+        ("tests/probe_targets/missing.py:f", "no such file"),
+    ],
+)
+def test_load_callable_errors(spec: str, message: str) -> None:
+    with pytest.raises(TargetError, match=message):
+        load_callable(spec)
+
+
+def test_load_callable_method_and_file() -> None:
+    assert load_callable("tests.probe_targets.workloads:Jobs.double")(3) == 6
+    assert load_callable("tests/probe_targets/workloads.py:add")(2, 3) == 5
+
+
+def test_spec_for_callable() -> None:
+    cpu = load_callable("tests.probe_targets.workloads:cpu")
+    double = load_callable("tests.probe_targets.workloads:Jobs.double")
+    assert spec_for_callable(cpu) == "tests.probe_targets.workloads:cpu"
+    assert spec_for_callable(double) == "tests.probe_targets.workloads:Jobs.double"
+    with pytest.raises(TargetError, match="lambdas and nested functions"):
+        spec_for_callable(lambda: None)
+
+
+# --- inference -------------------------------------------------------------------------
+
+
+def _measurements(
+    serial: list[float],
+    serial_cpu: list[float],
+    threads: list[float],
+    threads_cpu: list[float],
+    is_async: bool = False,
+) -> Measurements:
+    m = Measurements(target="pkg.mod:work", is_async=is_async)
+    m.warmup = {
+        "task_seconds": 0.01,
+        "cpu_share": 1.0,
+        "is_async": is_async,
+        "args_bytes": 40,
+        "result_bytes": 60,
+        "args_pickle_error": None,
+        "result_pickle_error": None,
+        "func_pickle_error": None,
+    }
+    m.plan = {"tasks": 10, "rounds": 3}
+    m.records["serial"].walls, m.records["serial"].cpus = serial, serial_cpu
+    m.records["threads"].walls, m.records["threads"].cpus = threads, threads_cpu
+    return m
+
+
+def test_infer_cpu_work_that_releases_the_gil() -> None:
+    m = _measurements([0.1] * 3, [0.1] * 3, [0.052] * 3, [0.1] * 3)
+    profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
+    assert profile.workload == "cpu"
+    assert profile.releases_gil
+    assert profile.payload_bytes == 100
+    assert profile.tasks == 10
+    assert profile.task_seconds == pytest.approx(0.01)
+    assert profile.name == "work"
+
+
+def test_infer_io_work_and_async() -> None:
+    m = _measurements([0.1] * 3, [0.002] * 3, [0.01] * 3, [0.002] * 3, is_async=True)
+    profile = infer_profile(m, cpus=2, start_method="spawn", free_threaded=False)
+    assert profile.workload == "io"
+    assert not profile.releases_gil
+    assert profile.async_libraries
+    assert profile.already_async
+    assert profile.cpu_fraction == pytest.approx(0.02)
+    assert profile.start_method == "spawn"
+
+
+def test_infer_keeps_defaults_and_applies_overrides() -> None:
+    m = _measurements([0.1] * 3, [0.05] * 3, [0.1] * 3, [0.05] * 3)
+    profile = infer_profile(
+        m,
+        cpus=1,
+        start_method="fork",
+        free_threaded=False,
+        overrides={"refactor_tolerance": "high", "shared_state": "read_only"},
+    )
+    assert profile.workload == "mixed"
+    assert not profile.releases_gil  # one CPU: cannot be seen
+    assert profile.refactor_tolerance == "high"
+    assert profile.shared_state == "read_only"
+    assert math.isclose(profile.cpu_fraction or 0, 0.5)
