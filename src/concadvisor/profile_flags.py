@@ -27,11 +27,23 @@ def _unwrap_optional(annotation: Any) -> Any:
     return annotation
 
 
-def add_profile_flags(parser: argparse.ArgumentParser) -> None:
+def add_profile_flags(
+    parser: argparse.ArgumentParser, exclude: frozenset[str] = frozenset()
+) -> None:
+    """Add a flag per TaskProfile field, except the fields in ``exclude``.
+
+    A command that gives a field its own flag with a different meaning (``probe --tasks``)
+    excludes it here instead of overriding it.
+    """
+    unknown = exclude - set(TaskProfile.model_fields)
+    if unknown:
+        raise ValueError(f"not TaskProfile fields: {sorted(unknown)}")
     group = parser.add_argument_group(
         "profile fields", "Each flag sets one TaskProfile field (see `concadvisor schema`)."
     )
     for name, field in TaskProfile.model_fields.items():
+        if name in exclude:
+            continue
         flag = "--" + name.replace("_", "-")
         dest = _DEST_PREFIX + name
         help_text = (field.description or "").replace("%", "%%")

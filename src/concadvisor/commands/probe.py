@@ -82,10 +82,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--profile", type=Path, metavar="FILE", help="TOML/JSON profile overriding measurements"
     )
     parser.add_argument("--task", metavar="NAME", help="with --profile: which [tasks.NAME]")
-    add_profile_flags(parser)
     # --tasks is both a probe flag (tasks per round) and the profile field of that meaning:
-    # ours replaces the generated one.
-    group = parser.add_argument_group("probe size", conflict_handler="resolve")
+    # the probe defines its own.
+    add_profile_flags(parser, exclude=frozenset({"tasks"}))
+    group = parser.add_argument_group("probe size")
     group.add_argument(
         "--tasks",
         type=_positive_int,
