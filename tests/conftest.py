@@ -5,14 +5,29 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from concadvisor import Environment
+from concadvisor import Environment, detect_environment
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_calibration_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests (and the CLI subprocesses they start) never read or write the user's cache."""
+    previous = os.environ.get("CONCADVISOR_CACHE_DIR")
+    os.environ["CONCADVISOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("calibration-cache"))
+    detect_environment.cache_clear()
+    yield
+    if previous is None:
+        os.environ.pop("CONCADVISOR_CACHE_DIR", None)
+    else:
+        os.environ["CONCADVISOR_CACHE_DIR"] = previous
+    detect_environment.cache_clear()
 
 
 @pytest.fixture

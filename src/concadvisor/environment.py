@@ -1,8 +1,10 @@
-"""What this interpreter on this machine offers: usable CPUs, the GIL, start methods.
+"""What this interpreter on this machine offers: usable CPUs, the GIL, start methods, costs.
 
 Detection runs once per process (:func:`detect_environment` is cached) and never fails: a
 probe that cannot read something falls back to the next source.  Everything that decides
 advice takes an :class:`Environment` as a plain value, so tests and users inject their own.
+Detection reads the calibration cache (:mod:`concadvisor.costs.cache`) if one exists for
+this machine and interpreter; it never measures anything.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .costs.machine import DEFAULT_COSTS, MachineCosts
 from .profile import StartMethod, TaskProfile
 
 __all__ = [
@@ -46,6 +49,13 @@ class Environment(BaseModel):
     python_version: tuple[int, int, int] = Field(description="Interpreter version.")
     implementation: str = Field(description="Python implementation, e.g. 'cpython'.")
     platform: str = Field(description="sys.platform, e.g. 'linux', 'darwin', 'win32'.")
+    costs: MachineCosts = Field(
+        default=DEFAULT_COSTS,
+        description=(
+            "This machine's concurrency costs: its calibration (`concadvisor calibrate`) "
+            "if one is cached, else the built-in conservative defaults."
+        ),
+    )
 
     @property
     def has_task_group(self) -> bool:
@@ -179,7 +189,12 @@ def _default_start_method() -> StartMethod:
 
 @functools.cache
 def detect_environment() -> Environment:
-    """Detect this process's environment once; later calls return the same object."""
+    """Detect this process's environment once; later calls return the same object.
+
+    Machine costs come from this machine's calibration cache when there is a usable one
+    (an unusable one is ignored with a :class:`~concadvisor.costs.cache.CalibrationCacheWarning`),
+    else from the built-in defaults.
+    """
     available = tuple(m for m in multiprocessing.get_all_start_methods() if m in _START_METHODS)
     return Environment(
         cpus=usable_cpus(),
@@ -190,11 +205,52 @@ def detect_environment() -> Environment:
         python_version=(sys.version_info[0], sys.version_info[1], sys.version_info[2]),
         implementation=platform.python_implementation().lower(),
         platform=sys.platform,
+        costs=_cached_costs(),
     )
 
 
+def _cached_costs() -> MachineCosts:
+    from .costs.cache import load_cached_costs
+
+    # Detection never fails: an unexpected error reading the cache means defaults.  A
+    # warning turned into an error (`-W error`, pytest's filterwarnings) still propagates.
+    try:
+        found = load_cached_costs()
+    except Warning:
+        raise
+    except Exception:
+        found = None
+    return found if found is not None else DEFAULT_COSTS
+
+
+#: (id(environment), cpus, free_threaded, start_method) -> (environment, result).  The
+#: environment is kept alive by the entry, so its id cannot be reused while it is cached.
+_EffectiveKey = tuple[int, int | None, bool | None, str | None]
+_EFFECTIVE: dict[_EffectiveKey, tuple[Environment, Environment]] = {}
+_EFFECTIVE_MAX = 256
+
+
 def effective_environment(profile: TaskProfile, environment: Environment) -> Environment:
-    """The environment with the profile's explicit ``cpus``/``free_threaded``/``start_method``."""
+    """The environment with the profile's explicit ``cpus``/``free_threaded``/``start_method``.
+
+    Memoised (both are immutable, and a handful of override combinations is typical):
+    ``model_copy`` costs several microseconds, a good share of an ``advise()`` call.
+    """
+    cpus, free_threaded, start_method = profile.cpus, profile.free_threaded, profile.start_method
+    if cpus is None and free_threaded is None and start_method is None:
+        return environment
+    key = (id(environment), cpus, free_threaded, start_method)
+    hit = _EFFECTIVE.get(key)
+    if hit is not None and hit[0] is environment:
+        return hit[1]
+    result = _with_overrides(profile, environment)
+    if len(_EFFECTIVE) >= _EFFECTIVE_MAX:
+        _EFFECTIVE.clear()
+    _EFFECTIVE[key] = (environment, result)
+    return result
+
+
+def _with_overrides(profile: TaskProfile, environment: Environment) -> Environment:
     overrides: dict[str, object] = {}
     if profile.cpus is not None and profile.cpus != environment.cpus:
         overrides["cpus"] = profile.cpus

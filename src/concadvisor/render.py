@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import IO
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
 
 from rich.console import Console, Group
 from rich.markdown import Markdown
@@ -16,7 +19,14 @@ from .advice import Recommendation
 from .rules.base import CodeDoc, Rule
 from .rules.catalogue import FAMILIES
 
-__all__ = ["make_console", "render_code", "render_code_list", "render_recommendation"]
+__all__ = [
+    "calibration_progress",
+    "make_console",
+    "render_calibration",
+    "render_code",
+    "render_code_list",
+    "render_recommendation",
+]
 
 _CONFIDENCE_STYLE = {"high": "bold green", "medium": "yellow", "low": "red"}
 
@@ -52,16 +62,28 @@ def render_recommendation(console: Console, rec: Recommendation) -> None:
     ranking.add_column("score", justify="right")
     ranking.add_column("viable")
     ranking.add_column("vetoed by")
+    predicted = rec.predicted_speedup
+    if predicted is not None:
+        ranking.add_column("predicted", justify="right")
     for i, item in enumerate(rec.ranking, 1):
-        ranking.add_row(
+        cells = [
             str(i),
             item.executor.value,
             f"{item.score:g}",
             "yes" if item.viable else "no",
             ", ".join(item.vetoed_by),
-            style="bold" if item.executor is rec.executor else None,
-        )
+        ]
+        if predicted is not None:
+            cells.append(_speedup(predicted.get(item.executor.value)))
+        ranking.add_row(*cells, style="bold" if item.executor is rec.executor else None)
     console.print(ranking)
+    if predicted is not None:
+        source = (
+            "this machine's calibration"
+            if rec.costs_source == "calibrated"
+            else "built-in default costs (run 'concadvisor calibrate' to measure this machine)"
+        )
+        console.print(Text(f"predicted: speedup over serial, from {source}", style="dim"))
 
     reasons = Table(title="Reasons", title_justify="left", show_edge=False, show_header=True)
     reasons.add_column("rule")
@@ -113,3 +135,124 @@ def render_code(console: Console, code: CodeDoc) -> None:
     kind = "rule" if isinstance(code, Rule) else "lint code"
     console.print(Markdown(code_markdown(code, heading="#")))
     console.print(Text(f"({kind}; family {code.family})", style="dim"))
+
+
+def _speedup(value: float | None) -> str:
+    from .costs.model import format_speedup
+
+    return "" if value is None else format_speedup(value)
+
+
+def _quantity(value: float, unit: str) -> str:
+    """3.2e-3 s -> '3.2 ms'; 6e7 B/s -> '60 MB/s'."""
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit == "B/s":
+        for scale, name in ((1e9, "GB/s"), (1e6, "MB/s"), (1e3, "kB/s")):
+            if value >= scale:
+                return f"{value / scale:.3g} {name}"
+        return f"{value:.3g} B/s"
+    for scale, name in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if value >= scale:
+            return f"{value / scale:.3g} {name}"
+    return f"{value * 1e9:.3g} ns"
+
+
+@contextlib.contextmanager
+def calibration_progress(console: Console) -> Iterator[Callable[[str, float], None]]:
+    """A progress bar for ``concadvisor calibrate``; yields the callback to report steps.
+
+    It refreshes only when told (no refresh thread): calibration forks worker processes,
+    and forking a process that runs extra threads is unsafe (Python 3.12+ warns).
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("[bold]calibrating[/bold] {task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        auto_refresh=False,
+    )
+    task = progress.add_task("", total=1.0)
+
+    def report(step: str, done: float) -> None:
+        progress.update(task, description=step, completed=done)
+        progress.refresh()
+
+    with progress:
+        yield report
+
+
+def render_calibration(
+    console: Console, document: dict[str, Any], *, path: Path, cached: bool
+) -> None:
+    """The measurements of a calibration (or the defaults in use), as a table."""
+    costs = document["costs"]
+    measurements = document.get("measurements") or []
+    if measurements:
+        table = Table(title="Machine costs", title_justify="left", show_edge=False)
+        table.add_column("measurement")
+        table.add_column("median", justify="right")
+        table.add_column("± MAD", justify="right")
+        table.add_column("range", justify="right")
+        table.add_column("n", justify="right")
+        for item in measurements:
+            unit = item["unit"]
+            table.add_row(
+                item["label"],
+                _quantity(item["median"], unit),
+                f"{item['mad'] / item['median']:.0%}" if item["median"] else "",
+                f"{_quantity(item['min'], unit)} - {_quantity(item['max'], unit)}",
+                str(item["samples"]),
+                style="yellow" if item.get("noisy") else None,
+            )
+        console.print(table)
+        switch_ratio = costs["thread_switch_seconds"] / costs["coroutine_switch_seconds"]
+        cpus = document.get("cpus") or 1
+        efficiency = costs.get("parallel_efficiency", 1.0)
+        console.print(
+            f"\nA thread hand-off costs {switch_ratio:.2g}x a coroutine hand-off (G2). "
+            f"Usable CPUs: {cpus}, computing like {cpus * efficiency:.2g} in parallel; GIL: "
+            f"{'on' if document.get('gil_enabled') else 'off'}."
+        )
+        noisy = [item["label"] for item in measurements if item.get("noisy")]
+        if noisy:
+            console.print(
+                Text(
+                    f"{len(noisy)} figure(s) noisy (MAD > 10% of the median, in yellow): "
+                    "the machine was busy; run again when it is idle.",
+                    style="yellow",
+                )
+            )
+        for skipped in document.get("skipped") or []:
+            console.print(Text(f"not measured: {skipped}", style="yellow"))
+        when = document.get("measured_at")
+        where = f"cached in {path}" if cached else "not cached (--no-save)"
+        console.print(Text(f"Measured {when}, {where}.", style="dim"))
+        return
+    table = Table(title="Built-in default costs", title_justify="left", show_edge=False)
+    table.add_column("cost")
+    table.add_column("value", justify="right")
+    for method, value in sorted(costs["process_start_seconds"].items()):
+        table.add_row(f"process start-up, {method} (per worker)", _quantity(value, "s"))
+    for key, label in (
+        ("thread_start_seconds", "thread start-up (per thread)"),
+        ("thread_dispatch_seconds", "thread pool dispatch (per task)"),
+        ("process_dispatch_seconds", "process pool dispatch, chunksize=1 (per task)"),
+        ("process_batched_dispatch_seconds", "process pool dispatch, batched (per task)"),
+        ("asyncio_dispatch_seconds", "asyncio dispatch (per task)"),
+        ("thread_switch_seconds", "thread hand-off"),
+        ("coroutine_switch_seconds", "coroutine hand-off"),
+    ):
+        table.add_row(label, _quantity(costs[key], "s"))
+    table.add_row("pickling + IPC", _quantity(costs["ipc_bytes_per_second"], "B/s"))
+    console.print(table)
+    console.print(
+        Text(
+            f"No calibration cached for this machine and interpreter ({path}): advice uses "
+            "these conservative defaults. Run 'concadvisor calibrate' to measure.",
+            style="yellow",
+        )
+    )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from ..costs.model import describe, format_speedup, process_seconds
 from ._helpers import PROCESSES, only, seconds, size
 from .base import Facts, Fired, Note, Rule, Score, Veto, Warn, fire
 from .thresholds import (
-    IPC_HEAVY_RATIO,
-    IPC_NOTICEABLE_RATIO,
-    TINY_TASK_SECONDS,
-    ipc_seconds,
-    process_start_seconds,
+    IPC_HEAVY_SHARE,
+    IPC_NOTICEABLE_SHARE,
+    UNBATCHED_SLOWDOWN,
+    predicted,
 )
 
 
@@ -24,35 +24,45 @@ def _not_picklable(f: Facts) -> Fired | None:
 
 
 def _start_cost(f: Facts) -> Fired | None:
-    total = f.total_seconds
-    if total is None or not f.many or f.cpus < 2:
+    if not f.many or f.cpus < 2:
         return None
-    workers = min(f.cpus, f.tasks)
-    start = process_start_seconds(f.start_method) * workers
-    best_gain = total - total / workers
-    if best_gain >= 2 * start:
+    prediction = predicted(f)
+    if prediction is None:
         return None
+    proc = prediction.executors["processes"]
+    start = proc.startup_seconds
+    # What the pool would save if starting it were free, against what starting it costs.
+    gain = prediction.serial_seconds - (proc.seconds - start)
+    if gain >= 2 * start:
+        return None
+    saved = f"at most {seconds(gain)} saved" if gain > 0 else "nothing saved"
     return fire(
-        f"Starting {workers} worker processes with '{f.start_method}' costs about "
-        f"{seconds(start)}, against at most {seconds(best_gain)} saved on a "
-        f"{seconds(total)} batch.",
+        f"Starting {proc.workers} worker processes with '{f.start_method}' costs about "
+        f"{seconds(start)}, against {saved} on a {seconds(prediction.serial_seconds)} "
+        f"batch ({describe(proc)}).",
         Score(PROCESSES, -3),
     )
 
 
 def _payload_ipc(f: Facts) -> Fired | None:
     p = f.profile
-    if p.payload_bytes is None or p.task_seconds is None or not f.many:
+    if not p.payload_bytes or not f.many:
         return None
-    ipc = ipc_seconds(p.payload_bytes)
-    ratio = ipc / p.task_seconds
-    if ratio < IPC_NOTICEABLE_RATIO:
+    prediction = predicted(f)
+    if prediction is None:
+        return None
+    proc = prediction.executors["processes"]
+    # The same batch with nothing to pickle: how much of the speedup the payload costs.
+    without = process_seconds(prediction.inputs._replace(payload_bytes=0), f.environment.costs)
+    lost = 1.0 - without.seconds / proc.seconds
+    if lost < IPC_NOTICEABLE_SHARE:
         return None
     found = (
-        f"pickling and piping {size(p.payload_bytes)} per task costs about {seconds(ipc)} "
-        f"against {seconds(p.task_seconds)} of work ({ratio:.0%})"
+        f"{describe(proc)}; pickling and piping {size(p.payload_bytes)} per task "
+        f"({seconds(proc.ipc_seconds)} against {seconds(prediction.inputs.task_seconds)} of "
+        f"work) costs {lost:.0%} of the batch time"
     )
-    if ratio >= IPC_HEAVY_RATIO:
+    if lost >= IPC_HEAVY_SHARE:
         return fire(
             f"Processes pay for inter-process communication: {found}.",
             Score(PROCESSES, -4),
@@ -69,12 +79,27 @@ def _payload_ipc(f: Facts) -> Fired | None:
 
 
 def _tiny_tasks(f: Facts) -> Fired | None:
-    p = f.profile
-    if p.task_seconds is None or p.task_seconds >= TINY_TASK_SECONDS or not f.many:
+    if not f.many:
         return None
+    prediction = predicted(f)
+    if prediction is None:
+        return None
+    x = prediction.inputs
+    costs = f.environment.costs
+    # Cheap test first: unbatched dispatch adds at most n (d_1 - d_batched) to the batch.
+    extra = x.tasks * (costs.process_dispatch_seconds - costs.process_batched_dispatch_seconds)
+    if extra < (UNBATCHED_SLOWDOWN - 1) * 0.8 * prediction.executors["processes"].seconds:
+        return None
+    one = process_seconds(x._replace(chunksize=1), costs).seconds
+    batched = process_seconds(x._replace(chunksize=max(2, x.chunksize)), costs).seconds
+    if one < UNBATCHED_SLOWDOWN * batched:
+        return None
+    serial = prediction.serial_seconds
     return fire(
-        f"Tasks of {seconds(p.task_seconds)} are shorter than a process pool's per-task "
-        "dispatch: only batches (chunksize) amortise it.",
+        f"Tasks of {seconds(x.task_seconds)} are short against a process pool's per-task "
+        f"dispatch ({seconds(costs.process_dispatch_seconds)}): processes: "
+        f"{format_speedup(serial / one)} predicted one task per message, "
+        f"{format_speedup(serial / batched)} batched (chunksize).",
         Score(PROCESSES, -1),
         Note(
             "Batch the tasks: pool.map(func, items, chunksize=...) sends many per message.",
@@ -132,10 +157,11 @@ RULES: tuple[Rule, ...] = (
         title="Process start-up outweighs the gain on a short batch",
         guidance="G5",
         rationale=(
-            "Creating processes is expensive, and the cost is a quantity: about 5 ms per "
-            "worker with fork, 50-80 ms with forkserver/spawn (the default on Windows and "
-            "macOS). When the batch is so short that the best possible gain is below twice "
-            "the start-up, processes lose."
+            "Creating processes is expensive, and the cost is a quantity of this machine "
+            "(`concadvisor calibrate` measures it; without a calibration: 5 ms per worker "
+            "with fork, 50-80 ms with forkserver/spawn, the default on Windows and macOS). "
+            "When the cost model predicts that the pool would save less than twice its "
+            "start-up, processes lose."
         ),
         example="workload='cpu', tasks=4, task_seconds=0.01, start_method='spawn' -> processes -3",
         effect="score: processes -3",
@@ -148,11 +174,16 @@ RULES: tuple[Rule, ...] = (
         guidance="G5",
         rationale=(
             "Everything a process task receives and returns is pickled and copied through a "
-            "pipe (about 300 MB/s plus a fixed dispatch cost). When that approaches the "
-            "task's own duration the parallel gain is eaten by communication."
+            "pipe, at a measurable rate (`concadvisor calibrate`; about 100 MB/s for plain "
+            "Python objects without a calibration), by a parent that does it one task at a "
+            "time. The cost model predicts how much of the batch time that costs; when it "
+            "is a large share, the parallel gain is eaten by communication."
         ),
         example="payload_bytes=50_000_000, task_seconds=0.1 -> processes -4",
-        effect="score: processes -4 (IPC >= 50% of the task) or -1 with a warning (>= 10%)",
+        effect=(
+            "score: processes -4 (the payload costs >= 50% of the predicted batch time) or "
+            "-1 with a warning (>= 10%)"
+        ),
         check=_payload_ipc,
     ),
     Rule(
@@ -161,9 +192,11 @@ RULES: tuple[Rule, ...] = (
         title="Tiny tasks need batching in a process pool",
         guidance="G5",
         rationale=(
-            "Each task sent to a process pool costs a round trip through a pipe (a few "
-            "hundred microseconds). Tasks shorter than a millisecond must be batched with "
-            "chunksize or the dispatch dominates."
+            "Each task sent to a process pool on its own costs a round trip through a pipe "
+            "(tens to hundreds of microseconds, measured by `concadvisor calibrate`), paid "
+            "by one parent for every worker. When the cost model predicts that sending one "
+            "task per message makes the pool 25% slower than batching, the tasks must be "
+            "batched with chunksize or the dispatch dominates."
         ),
         example="task_seconds=0.0001, tasks=100_000 -> processes -1, note",
         effect="score: processes -1; note when processes are recommended",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..costs.model import describe
 from ._helpers import SERIAL, seconds, size
 from .base import Facts, Fired, Rule, Score, Warn, fire
-from .thresholds import ONE_MACHINE_BYTES, ONE_MACHINE_CPU_SECONDS, SHORT_BATCH_SECONDS
+from .thresholds import ONE_MACHINE_BYTES, ONE_MACHINE_CPU_SECONDS, SHORT_BATCH_SECONDS, predicted
 
 
 def _single_task(f: Facts) -> Fired | None:
@@ -17,12 +18,28 @@ def _single_task(f: Facts) -> Fired | None:
 
 
 def _short_batch(f: Facts) -> Fired | None:
-    total = f.total_seconds
-    if total is None or not f.many or total >= SHORT_BATCH_SECONDS:
+    if not f.many:
         return None
+    prediction = predicted(f)
+    if prediction is None:
+        return None
+    executors = prediction.executors
+    best = executors["threads"]
+    for name in ("processes", "asyncio"):
+        other = executors[name]
+        if other.seconds < best.seconds and (name != "processes" or f.profile.picklable):
+            best = other
+    saved = prediction.serial_seconds - best.seconds
+    if saved >= SHORT_BATCH_SECONDS:
+        return None
+    total = seconds(prediction.serial_seconds)
+    if saved > 0:
+        gain = f"the best pool saves about {seconds(saved)} ({describe(best)})"
+    else:
+        gain = "no pool is predicted to be faster"
     return fire(
-        f"The whole batch takes about {seconds(total)} serially: starting a pool and "
-        "dispatching to it would cost as much as it saves, and nobody waits for the rest.",
+        f"The whole batch takes about {total} serially and {gain}: starting a pool and "
+        "dispatching to it costs about as much as it saves, and nobody waits for the rest.",
         Score(SERIAL, 5),
     )
 
@@ -73,8 +90,9 @@ RULES: tuple[Rule, ...] = (
         guidance="G7",
         rationale=(
             "The note's summary (G7): one thread for simple jobs that need no performance. "
-            "When the whole batch takes under 50 ms serially, pool start-up and dispatch "
-            "cost about as much as they can save."
+            "When the cost model predicts that the best pool saves less than 50 ms over the "
+            "whole batch (always the case for a batch under 50 ms), pool start-up and "
+            "dispatch cost about as much as they can save."
         ),
         example="tasks=10, task_seconds=0.001 -> serial +5",
         effect="score: serial +5",

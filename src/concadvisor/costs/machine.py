@@ -1,0 +1,185 @@
+"""What concurrency costs on one machine: the figures the cost model runs on.
+
+:class:`MachineCosts` holds a handful of measured (or default) quantities -- seconds and
+bytes per second, never adjectives.  ``concadvisor calibrate`` measures them
+(:mod:`concadvisor.costs.calibration`) and caches them per machine and interpreter
+(:mod:`concadvisor.costs.cache`); without a cache :data:`DEFAULT_COSTS` stands in.
+
+The defaults are deliberately conservative: round numbers a little *worse* than what an
+ordinary Linux machine measures (process start-up, dispatch and pickling cost more, not
+less), so that advice without a calibration errs towards the simpler executor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..profile import StartMethod
+
+__all__ = ["DEFAULT_COSTS", "CostsSource", "MachineCosts", "machine_fingerprint", "machine_info"]
+
+CostsSource = Literal["defaults", "calibrated"]
+
+
+class MachineCosts(BaseModel):
+    """The concurrency costs of one machine + interpreter, in seconds and bytes/second.
+
+    Per-task figures are *throughput* costs (wall time per task when many are in flight),
+    which is what a batch pays; per-worker start-up is the wall time of a pool's whole life
+    (create, first task on every worker, shut down) divided by its width.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: CostsSource = Field(
+        default="defaults",
+        description="'calibrated' (measured here by `concadvisor calibrate`) or 'defaults'.",
+    )
+    measured_at: str | None = Field(
+        default=None, description="When the calibration ran (ISO 8601, UTC); None: defaults."
+    )
+    fingerprint: str | None = Field(
+        default=None, description="Machine + interpreter fingerprint the figures belong to."
+    )
+    process_start_seconds: dict[StartMethod, float] = Field(
+        description=(
+            "Per worker process: pool create + first task on every worker + shutdown, "
+            "divided by the pool width, by start method."
+        ),
+    )
+    thread_start_seconds: float = Field(
+        gt=0, description="Per worker thread: pool start-up and shutdown divided by its width."
+    )
+    thread_dispatch_seconds: float = Field(
+        gt=0, description="Thread pool: submit -> result of a no-op, per task, many in flight."
+    )
+    process_dispatch_seconds: float = Field(
+        gt=0, description="Process pool, one task per message (chunksize=1), per task."
+    )
+    process_batched_dispatch_seconds: float = Field(
+        gt=0, description="Process pool, tasks batched (chunksize > 1), per task."
+    )
+    asyncio_dispatch_seconds: float = Field(
+        gt=0, description="asyncio: create and gather a no-op coroutine task, per task."
+    )
+    ipc_bytes_per_second: float = Field(
+        gt=0,
+        description=(
+            "Pickling + pipe throughput to and from a worker process: payload bytes (sent "
+            "plus returned) per second of round trip beyond a no-op's."
+        ),
+    )
+    thread_switch_seconds: float = Field(
+        gt=0, description="One hand-off between two OS threads (ping-pong), seconds."
+    )
+    coroutine_switch_seconds: float = Field(
+        gt=0, description="One hand-off between two coroutines on one event loop, seconds."
+    )
+    parallel_efficiency: float = Field(
+        default=1.0,
+        gt=0,
+        description=(
+            "CPU-bound speedup of as many worker processes as usable CPUs over one, divided "
+            "by that number: 1.0 when every usable CPU really computes in parallel, less on "
+            "a host whose cores are shared (VMs, containers, busy machines, SMT siblings)."
+        ),
+    )
+
+    def __hash__(self) -> int:
+        # Frozen models hash their fields; the start-up dict is not hashable by itself, and
+        # Environment (which holds a MachineCosts) has always been hashable.
+        return hash(
+            (
+                self.source,
+                self.measured_at,
+                self.fingerprint,
+                tuple(sorted(self.process_start_seconds.items())),
+                self.thread_start_seconds,
+                self.thread_dispatch_seconds,
+                self.process_dispatch_seconds,
+                self.process_batched_dispatch_seconds,
+                self.asyncio_dispatch_seconds,
+                self.ipc_bytes_per_second,
+                self.thread_switch_seconds,
+                self.coroutine_switch_seconds,
+                self.parallel_efficiency,
+            )
+        )
+
+    def parallel_cpus(self, cpus: int) -> float:
+        """CPUs' worth of parallel computing ``cpus`` usable CPUs deliver: at least one
+        (one CPU always computes), at most ``cpus``."""
+        capacity = cpus * self.parallel_efficiency
+        return 1.0 if capacity < 1.0 else (float(cpus) if capacity > cpus else capacity)
+
+    def start_seconds(self, method: StartMethod) -> float:
+        """Per-worker start-up for ``method``; a method not measured here costs like spawn."""
+        found = self.process_start_seconds.get(method)
+        if found is not None:
+            return found
+        return max(self.process_start_seconds.values(), default=DEFAULT_START_SECONDS["spawn"])
+
+
+#: Per-worker process start-up defaults: fork copies the parent's pages lazily; spawn and
+#: forkserver start a fresh interpreter that re-imports the main module.
+DEFAULT_START_SECONDS: dict[StartMethod, float] = {
+    "fork": 0.005,
+    "forkserver": 0.05,
+    "spawn": 0.08,
+}
+
+#: Built-in conservative figures, used when this machine has no calibration cache.
+DEFAULT_COSTS = MachineCosts(
+    source="defaults",
+    process_start_seconds=DEFAULT_START_SECONDS,
+    thread_start_seconds=2e-4,
+    thread_dispatch_seconds=2e-5,
+    process_dispatch_seconds=2e-4,
+    process_batched_dispatch_seconds=1e-5,
+    asyncio_dispatch_seconds=1e-5,
+    # Plain Python objects (records, dicts, strings) pickle at about this rate; raw bytes
+    # and NumPy arrays move several times faster, so this errs on the expensive side.
+    ipc_bytes_per_second=100e6,
+    thread_switch_seconds=2e-5,
+    coroutine_switch_seconds=5e-6,
+)
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> dict[str, str | int | bool]:
+    """What identifies this machine and interpreter: calibrated figures hold for it only."""
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return {
+        "node": platform.node(),
+        "system": platform.system(),
+        "machine": platform.machine(),
+        "cpu_model": _cpu_model(),
+        "logical_cpus": os.cpu_count() or 1,
+        "implementation": platform.python_implementation(),
+        "python": platform.python_version(),
+        "executable": os.path.realpath(sys.executable),
+        "gil": True if is_enabled is None else bool(is_enabled()),
+    }
+
+
+def machine_fingerprint(info: dict[str, str | int | bool] | None = None) -> str:
+    """A short stable hash of :func:`machine_info` (16 hex digits)."""
+    data = json.dumps(info if info is not None else machine_info(), sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
