@@ -141,6 +141,13 @@ def test_sleep_io_threads_win() -> None:
     # a sync target under asyncio blocks the loop: measured as such, about serial speed
     assert results["asyncio"]["speedup"] < 2
     assert "blocks" in results["asyncio"]["note"]
+    # the cost model's prediction sits beside the measurement, with its error
+    assert data["costs_source"] in ("calibrated", "defaults")
+    threads = results["threads"]
+    assert threads["predicted_speedup"] > 1
+    assert threads["model_error"] == pytest.approx(
+        threads["predicted_speedup"] / threads["speedup"] - 1, abs=1e-3
+    )
 
 
 def test_async_target_asyncio_wins() -> None:

@@ -67,9 +67,19 @@ def _row(result: ExecutorResult, report: ProbeReport) -> list[str | Text]:
         _seconds(result.wall_seconds),
         spread,
         f"{result.speedup:.2f}x" if result.speedup is not None else "-",
+        _predicted(result),
         f"{result.cpu_use:.2f}" if result.cpu_use is not None else "-",
         _seconds(result.startup_seconds),
     ]
+
+
+def _predicted(result: ExecutorResult) -> str:
+    if result.predicted_speedup is None:
+        return "-"
+    text = f"{result.predicted_speedup:.2f}x"
+    if result.model_error is not None:
+        text += f" ({100 * result.model_error:+.0f}%)"
+    return text
 
 
 def render_report(console: Console, report: ProbeReport) -> None:
@@ -85,6 +95,7 @@ def render_report(console: Console, report: ProbeReport) -> None:
         ("median", "right"),
         ("spread", "right"),
         ("speedup", "right"),
+        ("predicted", "right"),
         ("CPU", "right"),
         ("start-up", "right"),
     ):
@@ -106,7 +117,9 @@ def render_report(console: Console, report: ProbeReport) -> None:
             console.print(line)
     console.print(
         Text(
-            "  median: one round's wall time; spread: 1.4826 x MAD; CPU: cores kept busy",
+            "  median: one round's wall time; spread: 1.4826 x MAD; predicted: the cost "
+            f"model's speedup ({report.costs_source or 'no'} costs) and its error; "
+            "CPU: cores kept busy",
             style="dim",
         )
     )

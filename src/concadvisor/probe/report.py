@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..advice import Recommendation
+from ..environment import detect_environment
 from ..profile import Executor, TaskProfile
 from .planning import EXECUTORS
 from .session import ExecutorRecord, Measurements
@@ -55,6 +56,14 @@ class ExecutorResult(BaseModel):
         default=None, description="Exit code (negative: signal) of a process that died."
     )
     note: str | None = Field(default=None, description="How this executor ran the target.")
+    predicted_speedup: float | None = Field(
+        default=None,
+        description="The cost model's speedup for the same batch, pools and workers "
+        "(pool start-up excluded, as in the measurement).",
+    )
+    model_error: float | None = Field(
+        default=None, description="predicted_speedup / speedup - 1 (0.1: predicted 10% high)."
+    )
 
 
 class ProbeReport(BaseModel):
@@ -89,6 +98,10 @@ class ProbeReport(BaseModel):
         default_factory=list, description="Profile fields set by the user, not measured."
     )
     notes: list[str] = Field(default_factory=list, description="Anything worth knowing.")
+    costs_source: str | None = Field(
+        default=None,
+        description="Machine costs behind predicted_speedup: 'calibrated' or 'defaults'.",
+    )
     format: int = Field(default=FORMAT_VERSION, description="Version of this JSON format.")
 
     @property
@@ -157,6 +170,7 @@ def build_report(
         payload_bytes=profile.payload_bytes,
         task_seconds=profile.task_seconds,
     )
+    predictions = _predictions(m, profile)
     results: list[ExecutorResult] = []
     for item in measured:
         record = m.records[item.executor]
@@ -177,6 +191,8 @@ def build_report(
                 workers=_workers(item.executor, m.plan),
                 exit_code=record.exitcode,
                 note=_note(item.executor, m.is_async),
+                predicted_speedup=_rounded(predictions.get(item.executor)),
+                model_error=_error(predictions.get(item.executor), item),
             )
         )
     notes = list(m.notes)
@@ -206,4 +222,43 @@ def build_report(
         plan=m.plan,
         overrides=sorted(overrides),
         notes=notes,
+        costs_source=detect_environment().costs.source if predictions else None,
     )
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None
+
+
+def _error(predicted: float | None, item: Measured) -> float | None:
+    if predicted is None or item.status != "ok" or not item.speedup:
+        return None
+    return round(predicted / item.speedup - 1, 4)
+
+
+def _predictions(m: Measurements, profile: TaskProfile) -> dict[str, float]:
+    """What the cost model predicts for the batch the probe actually ran.
+
+    Same batch size, pool widths and chunksize as the measurement, start-up excluded (the
+    probe starts its pools before timing), the CPU share the probe measured.
+    """
+    if not m.plan or profile.task_seconds is None:
+        return {}
+    from ..costs import predict
+
+    plan = m.plan
+    widths = {
+        name: int(plan[name]) for name in ("threads", "processes", "asyncio") if plan.get(name)
+    }
+    chunksize = int(plan["chunksize"]) if plan.get("chunksize") else None
+    try:
+        prediction = predict(
+            profile.model_copy(update={"tasks": int(plan["tasks"])}),
+            workers=widths or None,
+            chunksize=chunksize,
+            include_startup=False,
+            awaits_io=m.is_async,
+        )
+    except (KeyError, ValueError):
+        return {}
+    return {name: item.speedup for name, item in prediction.executors.items()}
