@@ -75,6 +75,20 @@ def add_profile_flags(
             raise TypeError(f"no command-line flag type for {name}: {field.annotation}")
 
 
+def profile_data(args: argparse.Namespace) -> dict[str, Any]:
+    """``--profile FILE`` (and ``--task NAME``) with the field flags layered on top."""
+    from .commands import UsageError
+    from .profile_files import load_profile_data
+
+    data: dict[str, Any] = {}
+    if args.profile is not None:
+        data.update(load_profile_data(args.profile, args.task))
+    elif args.task is not None:
+        raise UsageError("--task needs --profile FILE")
+    data.update(profile_overrides(args))
+    return data
+
+
 def profile_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The profile fields given on the command line."""
     return {

@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from ..advice import advise
 from ..profile import TaskProfile
-from ..profile_files import load_profile_data
-from ..profile_flags import add_profile_flags, profile_overrides
+from ..profile_flags import add_profile_flags, profile_data
 from . import UsageError
 
 NAME = "advise"
@@ -44,12 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def gather_profile(args: argparse.Namespace) -> TaskProfile:
-    data: dict[str, Any] = {}
-    if args.profile is not None:
-        data.update(load_profile_data(args.profile, args.task))
-    elif args.task is not None:
-        raise UsageError("--task needs --profile FILE")
-    data.update(profile_overrides(args))
+    data = profile_data(args)
     if "workload" not in data:
         raise UsageError(
             "the profile needs a workload: pass --workload io|cpu|mixed or --profile FILE"

@@ -13,8 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..profile_files import load_profile_data
-from ..profile_flags import add_profile_flags, profile_overrides
+from ..profile_flags import add_profile_flags, profile_data
 from . import UsageError
 
 NAME = "probe"
@@ -109,12 +108,7 @@ def _json_arg(flag: str, text: str | None, kind: type) -> Any:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    if args.profile is not None:
-        data.update(load_profile_data(args.profile, args.task))
-    elif args.task is not None:
-        raise UsageError("--task needs --profile FILE")
-    data.update(profile_overrides(args))
+    data = profile_data(args)
     data.pop("tasks", None)  # a profile file's tasks would fight --tasks: --tasks decides
     return data
 

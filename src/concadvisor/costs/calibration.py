@@ -392,6 +392,29 @@ class _Samples:
         self.labels.setdefault(key, (label, unit))
         self.values.setdefault(key, []).extend(values)
 
+    def per_item(
+        self,
+        key: str,
+        label: str,
+        batch: Callable[[int], float],
+        deadline: float,
+        clock: Clock,
+        limit: int,
+        want: int,
+    ) -> None:
+        """Sample the per-item cost of ``batch``, sized once (the first pass) and reused."""
+        n = self.sizes.get(key) or _loop_size(batch, clock, deadline)
+        self.sizes[key] = n
+        values = _samples(
+            functools.partial(_per_item, batch, n),
+            deadline,
+            clock,
+            warmup=False,
+            limit=limit,
+            wanted=want,
+        )
+        self.add(key, label, "s", values)
+
     def median(self, key: str) -> float | None:
         found = self.values.get(key)
         return statistics.median(found) if found else None
@@ -606,21 +629,7 @@ def _measure_process_pool(
                 cuts[1],
             ),
         ):
-            n = found.sizes.get(key) or _loop_size(batch, clock, cut)
-            found.sizes[key] = n
-            found.add(
-                key,
-                label,
-                "s",
-                _samples(
-                    functools.partial(_per_item, batch, n),
-                    cut,
-                    clock,
-                    warmup=False,
-                    limit=limit,
-                    wanted=want,
-                ),
-            )
+            found.per_item(key, label, batch, cut, clock, limit, want)
         spin = found.sizes.get("spin") or _spin_size(clock, 0.03)
         found.sizes["spin"] = spin
         found.add(
@@ -682,20 +691,6 @@ def _measure_event_loop(
                 cuts[2],
             ),
         ):
-            n = found.sizes.get(key) or _loop_size(batch, clock, cut)
-            found.sizes[key] = n
-            found.add(
-                key,
-                label,
-                "s",
-                _samples(
-                    functools.partial(_per_item, batch, n),
-                    cut,
-                    clock,
-                    warmup=False,
-                    limit=limit,
-                    wanted=want,
-                ),
-            )
+            found.per_item(key, label, batch, cut, clock, limit, want)
     finally:
         loop.close()

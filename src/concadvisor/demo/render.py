@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from rich.console import Console
@@ -10,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ConcadvisorError
+from ..probe.plot import check_plotting
 from .model import COLUMNS, Cell, DemoReport, Row
 
 __all__ = ["check_plotting", "render_table", "to_markdown", "write_plot"]
@@ -122,11 +122,6 @@ def to_markdown(report: DemoReport) -> str:
     lines += ["", "## Why", ""]
     lines += [f"- **{row.title}**: {row.why}." for row in report.rows]
     return "\n".join(lines) + "\n"
-
-
-def check_plotting() -> None:
-    if importlib.util.find_spec("matplotlib") is None:
-        raise ConcadvisorError("--plot needs matplotlib: pip install 'concadvisor[plot]'")
 
 
 def write_plot(report: DemoReport, path: Path) -> None:

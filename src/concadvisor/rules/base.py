@@ -66,6 +66,7 @@ class Facts:
         "free_threaded",
         "gil_bound",
         "many",
+        "memo",
         "profile",
         "start_method",
         "tasks",
@@ -88,6 +89,9 @@ class Facts:
     gil_bound: bool
     #: Serial duration of the whole batch, when the task duration is known.
     total_seconds: float | None
+    #: Values derived once per evaluation and shared by the rules (the cost model's
+    #: prediction): per Facts object, so advise() keeps no state between calls.
+    memo: dict[str, object]
 
     def __init__(self, profile: TaskProfile, environment: Environment) -> None:
         self.profile = profile
@@ -103,6 +107,7 @@ class Facts:
         self.gil_bound = not profile.releases_gil and not environment.free_threaded
         seconds = profile.task_seconds
         self.total_seconds = None if seconds is None else seconds * profile.tasks
+        self.memo = {}
 
     def __repr__(self) -> str:
         return f"Facts(profile={self.profile!r}, environment={self.environment!r})"

@@ -67,20 +67,16 @@ def ipc_seconds(payload_bytes: int, costs: MachineCosts) -> float:
     return payload_bytes / costs.ipc_bytes_per_second
 
 
-_last: tuple[object, Prediction | None] = (None, None)
-
-
 def predicted(facts: Facts) -> Prediction | None:
     """The cost model's prediction for ``facts`` (None when ``task_seconds`` is unknown).
 
     Pool widths are the ones :mod:`concadvisor.workers` would suggest for each executor.
-    The last result is memoised on the ``facts`` object itself (identity, with a strong
-    reference), so the rules that consult the model and ``advise()`` share one computation.
+    The result is memoised on the ``facts`` object, so the rules that consult the model and
+    ``advise()`` share one computation and nothing outlives the call.
     """
-    global _last
-    last = _last
-    if last[0] is facts:
-        return last[1]
+    memo = facts.memo
+    if "prediction" in memo:
+        return memo["prediction"]  # type: ignore[return-value]
     profile = facts.profile
     seconds = profile.task_seconds
     if seconds is None:
@@ -107,5 +103,5 @@ def predicted(facts: Facts) -> Prediction | None:
             max(1, tasks // (processes * 4)),  # the snippets' chunksize
         )
         result = predict_inputs(x, costs)
-    _last = (facts, result)
+    memo["prediction"] = result
     return result
