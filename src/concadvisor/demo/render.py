@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -29,7 +30,8 @@ def _cell_text(cell: Cell | None) -> str:
         return ""
     if cell.status != "ok" or cell.speedup is None:
         return cell.status
-    text = f"{cell.speedup:.1f}x"
+    value = cell.speedup
+    text = f"{value:.0f}x" if value >= 10 else f"{value:.1f}x" if value >= 1 else f"{value:.2f}x"
     if cell.estimated:
         text = "~" + text
     if cell.relative_spread is not None:
@@ -52,11 +54,14 @@ def render_table(console: Console, report: DemoReport) -> None:
         ),
         title_justify="left",
         show_lines=True,
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        collapse_padding=True,
     )
-    table.add_column("workload", max_width=22)
+    table.add_column("workload", max_width=18)
     for name in columns:
         table.add_column(_SHORT.get(name, name), justify="right")
-    table.add_column("guidance predicts")
+    table.add_column("predicted")
     table.add_column("agrees")
     for row in report.rows:
         cells = _by_executor(row)
@@ -65,7 +70,7 @@ def render_table(console: Console, report: DemoReport) -> None:
             style = "bold green" if name == row.winner else None
             rendered.append(Text(_cell_text(cells.get(name)), style=style or ""))
         rendered.append(
-            f"{_SHORT.get(row.predicted, row.predicted)}\n{' '.join(row.predicted_rules)}"
+            f"{_SHORT.get(row.predicted, row.predicted)}\n{' '.join(row.predicted_rules[:2])}"
         )
         rendered.append(Text(_AGREE[row.agrees], style=_AGREE_STYLE[row.agrees]))
         table.add_row(*rendered)

@@ -324,7 +324,7 @@ def _connections_row(url: str, budget: float, connections: int) -> Row:
         )
     return Row(
         key=CONNECTIONS.key,
-        title=f"{connections:,} concurrent connections",
+        title=f"{connections:,} connections",
         cells=cells,
         winner=winner,
         predicted=predicted,
@@ -372,7 +372,7 @@ def run_demo(
             progress(f"{scenario.title} ({share:.0f} s)", i / total_steps)
             rows.append(_probe_row(scenario, url, share))
         if with_connections:
-            progress(f"{connections:,} concurrent connections", len(scenarios) / total_steps)
+            progress(f"{connections:,} connections", len(scenarios) / total_steps)
             conn_server = start_server(CONNECTIONS_DELAY, lifetime=budget + 30)
             try:
                 left = max(4.0, budget - (time.perf_counter() - started))

@@ -35,7 +35,7 @@ class Scenario:
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         key="cpu-python",
-        title="CPU: pure Python",
+        title="CPU, pure Python",
         target=f"{_W}:cpu_python",
         args=(200_000,),
         profile={"workload": "cpu", "tasks": 64, "task_seconds": 0.01, "payload_bytes": 64},
@@ -43,7 +43,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         key="native-cpu",
-        title="CPU: native, GIL released (hashlib)",
+        title="CPU, native (hashlib)",
         target=f"{_W}:native_hash",
         args=(8, 1),
         profile={
@@ -57,7 +57,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         key="sleep-io",
-        title="I/O: blocking sleep",
+        title="I/O, sleep",
         target=f"{_W}:sleep_io",
         args=(0.02,),
         profile={"workload": "io", "tasks": 64, "task_seconds": 0.02, "payload_bytes": 64},
@@ -65,7 +65,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         key="http-blocking",
-        title="I/O: blocking HTTP",
+        title="I/O, HTTP blocking",
         target=f"{_W}:http_get",
         args=("{url}",),
         needs_server=True,
@@ -74,7 +74,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         key="http-async",
-        title="I/O: async HTTP",
+        title="I/O, HTTP async",
         target=f"{_W}:async_http_get",
         args=("{url}",),
         needs_server=True,
@@ -90,7 +90,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         key="mixed",
-        title="mixed: async HTTP + Python CPU",
+        title="mixed, HTTP + CPU",
         target=f"{_W}:mixed_async",
         args=("{url}", 400_000),
         needs_server=True,
@@ -109,7 +109,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         key="tiny",
-        title="tiny tasks (dispatch-bound)",
+        title="tiny tasks",
         target=f"{_W}:tiny",
         args=(1,),
         profile={"workload": "cpu", "tasks": 1000, "task_seconds": 2e-7, "payload_bytes": 40},
@@ -117,7 +117,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         key="large-payload",
-        title="large payloads (IPC-bound)",
+        title="large payloads",
         target=f"{_W}:large_payload",
         args=(b"\x00" * (8 * 2**20),),
         profile={
