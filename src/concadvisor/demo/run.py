@@ -52,21 +52,24 @@ def _predicted(scenario: Scenario) -> tuple[str, list[str], str]:
     name = rec.executor.value
     if rec.offload is not None and rec.offload.value == "processes":
         name = f"{name}+processes"
-    # The rules that pushed the winner up most, then those that vetoed the alternatives.
+    # The rules that most separate the winner from the runner-up (as in the summary).
     chosen = rec.executor.value
-    boosts: list[tuple[float, str]] = []
-    vetoes: list[str] = []
+    runner_up = next((r.executor.value for r in rec.ranking[1:] if r.viable), None)
+    gains: list[tuple[float, str]] = []
     for reason in rec.reasons:
+        gain = 0.0
         for effect in reason.effects:
             label, _, amount = effect.rpartition(" ")
-            if label == chosen and amount.startswith("+") and reason.rule_id != "CA100":
-                boosts.append((float(amount), reason.rule_id))
-            elif label == "veto" and reason.rule_id not in vetoes:
-                vetoes.append(reason.rule_id)
-    key = [rule for _, rule in sorted(boosts, key=lambda b: -b[0])]
-    if rec.offload is not None:
-        key += [r.rule_id for r in rec.reasons if f"offload {rec.offload.value}" in r.effects]
-    key += [rule for rule in vetoes if rule not in key]
+            if label == "veto":
+                gain += 0.5
+            elif amount[:1] in "+-" and amount[1:2].isdigit():
+                delta = float(amount)
+                gain += delta if label == chosen else -delta if label == runner_up else 0.0
+            elif label == "offload":
+                gain += 1.0
+        if gain > 0:
+            gains.append((gain, reason.rule_id))
+    key = [rule for _, rule in sorted(gains, key=lambda g: -g[0])]
     return name, key[:3], rec.summary
 
 
