@@ -172,3 +172,17 @@ def test_demo_usage_errors(args: list[str], fragment: str) -> None:
     assert result.returncode == 2
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_plots_are_written_when_matplotlib_is_installed(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    demo_png, probe_png = tmp_path / "demo.png", tmp_path / "probe.png"
+    demo = run_cli("demo", "--budget", "15", "--only", "tiny", "--plot", str(demo_png))
+    assert demo.returncode == 0, demo.stderr
+    probe = run_cli(
+        "probe", "examples/workloads.py:sleep_io", "--budget", "2", "--plot", str(probe_png)
+    )
+    assert probe.returncode == 0, probe.stderr
+    for png in (demo_png, probe_png):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
