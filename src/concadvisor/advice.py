@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -128,6 +129,12 @@ def advise(
     return _recommendation(decision)
 
 
+@functools.lru_cache(maxsize=256)
+def _score_label(executor: Executor, delta: float) -> str:
+    """'threads +3': the same few labels recur on every call, formatting floats is not free."""
+    return f"{executor.value} {delta:+g}"
+
+
 def _recommendation(decision: Decision) -> Recommendation:
     # Built as plain data and validated in one pass: one pydantic-core call is several times
     # faster than a dozen nested model constructors, and advise() is meant to be cheap.
@@ -150,7 +157,7 @@ def _recommendation(decision: Decision) -> Recommendation:
             if type(effect) is Score:
                 target = effect.executor
                 delta = effect.delta
-                effects.append(f"{_VALUE[target]} {delta:+g}")
+                effects.append(_score_label(target, delta))
                 if target is chosen:
                     gain += delta
                 elif target is runner_up:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ..profile import Executor
 
 SERIAL = Executor.SERIAL
@@ -10,7 +12,9 @@ PROCESSES = Executor.PROCESSES
 ASYNCIO = Executor.ASYNCIO
 
 
+@functools.cache
 def only(*executors: Executor) -> frozenset[Executor]:
+    """The set of executors a Warn/Note applies to (cached: rules ask on every call)."""
     return frozenset(executors)
 
 
