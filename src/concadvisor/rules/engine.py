@@ -89,19 +89,24 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
         if not isinstance(fired, Fired):
             raise RuleError(f"rule {rule.id} returned {type(fired).__name__}, not Fired")
         fired_rules.append(FiredRule(rule, fired))
+        rule_id = rule.id
         for effect in fired.effects:
-            match effect:
-                case Score(executor=target, delta=delta):
-                    scores[target] += delta
-                case Veto(executor=target):
-                    if target is not Executor.SERIAL:
-                        vetoes[target].append(rule.id)
-                case Offload():
-                    offloads.append((rule.id, effect))
-                case Warn() | Note():
-                    pass
-                case _:
-                    raise RuleError(f"rule {rule.id} produced an unknown effect {effect!r}")
+            # Exact-type dispatch (subclasses fall through to the isinstance checks): this
+            # runs for every effect of every rule on every advise() call.
+            kind = type(effect)
+            if kind is Score:
+                scores[effect.executor] += effect.delta  # type: ignore[union-attr]
+            elif kind is Warn or kind is Note:
+                pass
+            elif isinstance(effect, Veto):
+                if effect.executor is not Executor.SERIAL:
+                    vetoes[effect.executor].append(rule_id)
+            elif isinstance(effect, Offload):
+                offloads.append((rule_id, effect))
+            elif isinstance(effect, Score):
+                scores[effect.executor] += effect.delta
+            elif not isinstance(effect, (Warn, Note)):
+                raise RuleError(f"rule {rule_id} produced an unknown effect {effect!r}")
 
     def rank_key(executor: Executor) -> tuple[bool, float, int]:
         viable = executor is Executor.SERIAL or not vetoes[executor]
