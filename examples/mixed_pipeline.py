@@ -80,7 +80,8 @@ def main() -> None:
         )
 
         report = concadvisor.probe(download_and_parse, args=(server.url,), budget=5)
-        print(f"probe (one executor at a time): fastest {report.fastest}, verdict {report.verdict}")
+        # The probe runs the whole task under one executor at a time (no offload).
+        print(f"probe: fastest {report.fastest}, verdict {report.verdict}")
 
 
 if __name__ == "__main__":
