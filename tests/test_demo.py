@@ -186,3 +186,17 @@ def test_plots_are_written_when_matplotlib_is_installed(tmp_path: Path) -> None:
     assert probe.returncode == 0, probe.stderr
     for png in (demo_png, probe_png):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_small_gain_does_not_contradict_serial() -> None:
+    steady = {
+        "serial": summarize([1.0, 1.01, 0.99]),
+        "threads": summarize([0.9, 0.91, 0.89]),
+        "processes": summarize([3.0, 3.1, 2.9]),
+    }
+    cells = _cells(serial=1.0, threads=1.11, processes=0.33)
+    winner, verdict, why = _agreement("serial", cells, steady)
+    assert (winner, verdict) == ("threads", "tie")
+    assert "worth a pool" in why
+    faster = dict(steady, threads=summarize([0.5, 0.51, 0.49]))
+    assert _agreement("serial", _cells(serial=1.0, threads=2.0, processes=0.33), faster)[1] == "no"

@@ -29,6 +29,8 @@ from .server import LoopbackServer, start_server
 
 __all__ = ["MIN_BUDGET", "run_demo"]
 
+#: A pool that gains less than this over serial is not worth its complexity.
+WORTHWHILE_SPEEDUP = 1.25
 #: Below this, rows get too few rounds to say anything.
 MIN_BUDGET = 15.0
 #: Server latency for the HTTP rows, and for the connections row (long enough that all
@@ -123,6 +125,15 @@ def _agreement(
         return winner, verdict, why
     if winner == predicted:
         return winner, "yes", f"{predicted} was fastest ({x(predicted)} serial)"
+    gain = speed.get(winner)
+    if predicted == "serial" and gain is not None and gain < WORTHWHILE_SPEEDUP:
+        # Serial is predicted when no pool is worth its complexity (CA100): a gain this
+        # small, even when real, does not contradict that.
+        return (
+            winner,
+            "tie",
+            (f"{winner} gained only {x(winner)}: below the {WORTHWHILE_SPEEDUP:g}x worth a pool"),
+        )
     if within_noise(per_task[winner], per_task[predicted]):
         return (
             winner,
