@@ -38,7 +38,7 @@ class RankedExecutor(BaseModel):
     executor: Executor = Field(description="The executor.")
     score: float = Field(description="Sum of the score changes of the rules that fired.")
     viable: bool = Field(description="No rule vetoed it (serial is always viable).")
-    vetoed_by: list[str] = Field(default_factory=list, description="Ids of vetoing rules.")
+    vetoed_by: tuple[str, ...] = Field(default=(), description="Ids of vetoing rules.")
 
 
 class Reason(BaseModel):
@@ -50,8 +50,8 @@ class Reason(BaseModel):
     title: str = Field(description="The rule's title.")
     message: str = Field(description="What the rule found in this profile.")
     guidance: str = Field(description="Section of GUIDANCE.md the rule encodes (G1-G13).")
-    effects: list[str] = Field(
-        default_factory=list, description="What the rule did, e.g. 'processes +4'."
+    effects: tuple[str, ...] = Field(
+        default=(), description="What the rule did, e.g. 'processes +4'."
     )
 
 
@@ -129,6 +129,29 @@ def advise(
     return _recommendation(decision)
 
 
+# Reasons, rankings and warnings are immutable value objects, and the same ones recur across
+# profiles (most rules' messages are constant): build and validate each once.
+
+
+@functools.lru_cache(maxsize=2048)
+def _reason(
+    rule_id: str, title: str, message: str, guidance: str, effects: tuple[str, ...]
+) -> Reason:
+    return Reason(rule_id=rule_id, title=title, message=message, guidance=guidance, effects=effects)
+
+
+@functools.lru_cache(maxsize=512)
+def _ranked(
+    executor: Executor, score: float, viable: bool, vetoed_by: tuple[str, ...]
+) -> RankedExecutor:
+    return RankedExecutor(executor=executor, score=score, viable=viable, vetoed_by=vetoed_by)
+
+
+@functools.lru_cache(maxsize=1024)
+def _advisory(rule_id: str, message: str, guidance: str) -> Advisory:
+    return Advisory(rule_id=rule_id, message=message, guidance=guidance)
+
+
 @functools.lru_cache(maxsize=256)
 def _score_label(executor: Executor, delta: float) -> str:
     """'threads +3': the same few labels recur on every call, formatting floats is not free."""
@@ -136,16 +159,16 @@ def _score_label(executor: Executor, delta: float) -> str:
 
 
 def _recommendation(decision: Decision) -> Recommendation:
-    # Built as plain data and validated in one pass: one pydantic-core call is several times
-    # faster than a dozen nested model constructors, and advise() is meant to be cheap.
+    # Nested parts come from small caches of immutable models; the rest is validated in one
+    # pydantic-core pass (faster than nested constructors): advise() is meant to be cheap.
     facts = decision.facts
     chosen = decision.executor
     vetoes = decision.vetoes
     scores = decision.scores
     viable = {e: e is _SERIAL or not vetoes[e] for e in decision.order}
     runner_up = next((e for e in decision.order[1:] if viable[e]), None)
-    reasons: list[dict[str, Any]] = []
-    warnings: list[dict[str, str]] = []
+    reasons: list[Reason] = []
+    warnings: list[Advisory] = []
     key_gain, key_message = 0.0, ""
     for item in decision.fired:
         rule, fired = item.rule, item.fired
@@ -172,13 +195,7 @@ def _recommendation(decision: Decision) -> Recommendation:
                     effects.append(_OFFLOAD_TEXT[effect.executor])
             elif type(effect) is Warn:
                 if decision.applies(effect.when):
-                    warnings.append(
-                        {
-                            "rule_id": rule.id,
-                            "message": effect.message,
-                            "guidance": rule.guidance,
-                        }
-                    )
+                    warnings.append(_advisory(rule.id, effect.message, rule.guidance))
             elif type(effect) is Note and decision.applies(effect.when):
                 note_text = effect.message
                 effects.append("note")
@@ -186,13 +203,9 @@ def _recommendation(decision: Decision) -> Recommendation:
             key_gain, key_message = gain, fired.message
         if effects or not fired.effects:
             reasons.append(
-                {
-                    "rule_id": rule.id,
-                    "title": rule.title,
-                    "message": note_text or fired.message,
-                    "guidance": rule.guidance,
-                    "effects": effects,
-                }
+                _reason(
+                    rule.id, rule.title, note_text or fired.message, rule.guidance, tuple(effects)
+                )
             )
     executor, offload = decision.executor, decision.offload
     workers = suggest_workers(executor, facts, offload)
@@ -201,10 +214,7 @@ def _recommendation(decision: Decision) -> Recommendation:
         if offload is not None
         else None
     )
-    ranking = [
-        {"executor": e, "score": scores[e], "viable": viable[e], "vetoed_by": list(vetoes[e])}
-        for e in decision.order
-    ]
+    ranking = [_ranked(e, scores[e], viable[e], vetoes[e]) for e in decision.order]
     profile = facts.profile
     prediction = predicted(facts)
     speedups: dict[str, float] | None = None

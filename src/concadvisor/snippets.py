@@ -34,7 +34,6 @@ def _header(executor: Executor, name: str, tasks: int) -> str:
     return f'"""Run {tasks} x {name!r} ({executor.value}), as suggested by concadvisor."""\n\n'
 
 
-@functools.lru_cache(maxsize=512)
 def render_snippet(
     executor: Executor,
     offload: Executor | None,
@@ -51,16 +50,33 @@ def render_snippet(
     ``start_method`` is set only when the profile asked for a specific one; the snippet then
     passes it as ``mp_context``.
     """
-    head = _header(executor, name, tasks)
+    body = _body(
+        executor, offload, workers, offload_workers, tasks, workload, task_group, start_method
+    )
+    return _header(executor, name, tasks) + body
+
+
+@functools.lru_cache(maxsize=512)
+def _body(
+    executor: Executor,
+    offload: Executor | None,
+    workers: int,
+    offload_workers: int | None,
+    tasks: int,
+    workload: Workload,
+    task_group: bool,
+    start_method: StartMethod | None,
+) -> str:
+    """The script without its header: cached, since few distinct ones occur in practice."""
     if executor is Executor.ASYNCIO:
-        return head + _asyncio(
+        return _asyncio(
             offload, workers, offload_workers, tasks, workload, task_group, start_method
         )
     if executor is Executor.PROCESSES:
-        return head + _processes(workers, tasks, workload, start_method)
+        return _processes(workers, tasks, workload, start_method)
     if executor is Executor.THREADS:
-        return head + _threads(offload, workers, offload_workers, tasks, workload, start_method)
-    return head + _serial(tasks, workload)
+        return _threads(offload, workers, offload_workers, tasks, workload, start_method)
+    return _serial(tasks, workload)
 
 
 def _main_guard(call: str = "main()") -> str:
