@@ -162,7 +162,8 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--budget", "3"], "at least 15"),
+        (["--budget", "3"], "between 15 and 3600"),
+        (["--budget", "inf"], "between 15 and 3600"),
         (["--only", "nosuch"], "unknown workload 'nosuch'"),
         (["--markdown", "/nonexistent/dir/x.md"], "does not exist"),
     ],

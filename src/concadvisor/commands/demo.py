@@ -24,6 +24,10 @@ examples:
 """
 
 
+#: An hour: more says nothing a minute does not, and a typo should not run all night.
+MAX_BUDGET = 3600.0
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--budget",
@@ -57,11 +61,20 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import errors
     from ..demo.render import check_plotting, render_table, to_markdown, write_plot
-    from ..demo.run import run_demo
+    from ..demo.run import MIN_BUDGET, run_demo
+    from ..demo.scenarios import CONNECTIONS, SCENARIOS
     from ..render import make_console
 
     if args.connections < 1:
         raise UsageError(f"--connections must be >= 1, got {args.connections}")
+    if not MIN_BUDGET <= args.budget <= MAX_BUDGET:  # also rejects NaN and infinity
+        raise UsageError(
+            f"--budget must be between {MIN_BUDGET:g} and {MAX_BUDGET:g} s, got {args.budget:g}"
+        )
+    known = {s.key for s in SCENARIOS} | {CONNECTIONS.key}
+    for key in args.only or ():
+        if key not in known:
+            raise UsageError(f"unknown workload {key!r}; choose from {', '.join(sorted(known))}")
     if args.plot is not None:
         check_plotting()
     for option, path in (
