@@ -145,6 +145,26 @@ def _load_calls(config: dict[str, Any]) -> list[Call]:
     return calls
 
 
+def _share(cpu: float, running: float) -> float:
+    return max(cpu, 0.0) / running if running > 0 else 0.0
+
+
+async def _nothing() -> None:
+    await asyncio.sleep(0)
+
+
+def _event_loop_overhead(calls: int = 7) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``asyncio.run()`` on a coroutine that does nothing."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    for _ in range(calls):
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        asyncio.run(_nothing())
+        walls.append(time.perf_counter() - wall0)
+        cpus.append(time.process_time() - cpu0)
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def _warm_up(
     channel: Channel,
     func: Callable[..., Any],
@@ -202,6 +222,7 @@ def _warm_up(
     args_bytes, args_error = _pickled_size(calls[0])
     result_bytes, result_error = _pickled_size(first_result)
     _, func_error = _pickled_size(func)
+    loop_wall, loop_cpu = _event_loop_overhead() if is_async else (0.0, 0.0)
     return {
         "calls": len(walls),
         "first_seconds": walls[0],
@@ -209,8 +230,12 @@ def _warm_up(
         "cpu_seconds": cpu_seconds,
         "queued_seconds": queued_seconds,
         # Time spent waiting for a CPU (a busy machine) is neither computing nor I/O.
-        "cpu_share": cpu_seconds / running if running > 0 else 0.0,
+        "cpu_share": _share(cpu_seconds - loop_cpu, running - loop_wall),
         "is_async": is_async,
+        # What asyncio.run() itself costs per call: paid by serial, threads and processes,
+        # not by coroutines sharing one loop, so it is no part of the task's own CPU share.
+        "loop_wall_seconds": loop_wall,
+        "loop_cpu_seconds": loop_cpu,
         "args_bytes": args_bytes,
         "result_bytes": result_bytes,
         "args_pickle_error": args_error,

@@ -81,10 +81,14 @@ def measured_fields(
         queued = (
             serial.queued if len(serial.queued) == len(serial.walls) else [0.0] * len(serial.walls)
         )
+        # An async target's serial rounds pay asyncio.run() per call; coroutines on one
+        # loop do not, so that cost is no part of the task's own CPU share.
+        loop_wall = float(warmup.get("loop_wall_seconds") or 0.0) * tasks
+        loop_cpu = float(warmup.get("loop_cpu_seconds") or 0.0) * tasks
         shares = [
-            c / (w - q)
+            max(c - loop_cpu, 0.0) / (w - q - loop_wall)
             for c, w, q in zip(serial.cpus, serial.walls, queued, strict=True)
-            if w - q > 0
+            if w - q - loop_wall > 0
         ]
         share = statistics.median(shares) if shares else float(warmup["cpu_share"])
     else:
