@@ -285,6 +285,16 @@ def test_infer_io_work_and_async() -> None:
     assert profile.start_method == "spawn"
 
 
+def test_infer_leaves_asyncio_run_overhead_out_of_the_cpu_share() -> None:
+    m = _measurements([0.1] * 3, [0.006] * 3, [0.01] * 3, [0.006] * 3, is_async=True)
+    assert m.warmup is not None
+    # asyncio.run() costs 0.4 ms of CPU per call, 0.5 ms of wall: 10 calls per round.
+    m.warmup.update(loop_cpu_seconds=0.0004, loop_wall_seconds=0.0005)
+    profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
+    assert profile.cpu_fraction == pytest.approx(0.002 / 0.095, abs=1e-4)
+    assert profile.task_seconds == pytest.approx(0.01)  # serial really pays it
+
+
 def test_infer_keeps_defaults_and_applies_overrides() -> None:
     m = _measurements([0.1] * 3, [0.05] * 3, [0.1] * 3, [0.05] * 3)
     profile = infer_profile(
