@@ -201,7 +201,9 @@ def _probe_row(scenario: Scenario, url: str, budget: float) -> Row:
     start = time.perf_counter()
     predicted, rules, _ = _predicted(scenario)
     probe_budget = budget * (0.7 if scenario.offload_variant else 1.0)
-    report = run_probe(scenario.target, args=_args(scenario, url), budget=probe_budget)
+    report = run_probe(
+        scenario.target, args=_args(scenario, url), inputs=scenario.inputs, budget=probe_budget
+    )
     cells = _probe_cells(report)
     tasks = report.tasks_per_round or 1
     per_task = {
