@@ -20,7 +20,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["LINT_ONLY_KEYS", "load_profile_data", "read_document"]
+__all__ = ["LINT_ONLY_KEYS", "MAX_BYTES", "load_profile_data", "read_document"]
+
+#: A profile file larger than this is refused rather than read to the end.
+MAX_BYTES = 16 * 1024 * 1024
 
 #: Keys of a declared task that are not TaskProfile fields.
 LINT_ONLY_KEYS = frozenset({"executor", "workers", "target", "ignore"})
@@ -29,13 +32,16 @@ LINT_ONLY_KEYS = frozenset({"executor", "workers", "target", "ignore"})
 def read_document(path: Path) -> dict[str, Any]:
     """Parse ``path`` as TOML (``.toml``) or JSON (anything else that parses as JSON)."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)  # /dev/zero and friends never end
     except FileNotFoundError:
         raise ProfileFileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ProfileFileError(f"{path}: is a directory, expected a TOML or JSON file") from None
     except OSError as exc:
         raise ProfileFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_BYTES:
+        raise ProfileFileError(f"{path}: too large for a profile (over {MAX_BYTES} bytes)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -31,8 +31,17 @@ __all__ = [
 _CONFIDENCE_STYLE = {"high": "bold green", "medium": "yellow", "low": "red"}
 
 
+class _Console(Console):
+    """Output into a closed pipe (``| head``) raises :class:`BrokenPipeError`, which the CLI
+    turns into exit 0 as for its plain output -- not rich's own ``SystemExit(1)``."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def make_console(file: IO[str] | None = None) -> Console:
-    return Console(file=file or sys.stdout, highlight=False, soft_wrap=False)
+    return _Console(file=file or sys.stdout, highlight=False, soft_wrap=False)
 
 
 def render_recommendation(console: Console, rec: Recommendation) -> None:

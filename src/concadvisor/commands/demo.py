@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, check_output_path
 
 NAME = "demo"
 HELP = "measure canonical workloads under all four executors on this machine"
@@ -82,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
         ("--json", args.json),
         ("--plot", args.plot),
     ):
-        if path is not None and not path.parent.is_dir():
-            raise UsageError(f"{option} {path}: directory {path.parent} does not exist")
+        if path is not None:
+            check_output_path(option, path)
     with Progress(
         TextColumn("demo: {task.description}"),
         BarColumn(),

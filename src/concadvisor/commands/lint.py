@@ -97,6 +97,9 @@ def _selectors(values: list[str] | None, flag: str) -> tuple[str, ...] | None:
     if values is None:
         return None
     selectors = parse_selector_list(values)
+    if not selectors and flag == "--select":
+        # An empty selection would report nothing and exit 0: surely not what was meant.
+        raise UsageError(f"{flag}: no codes given (e.g. {flag} CA3)")
     for selector in selectors:
         problem = selector_problem(selector)
         if problem is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..profile_flags import add_profile_flags, profile_data
-from . import UsageError
+from . import UsageError, check_output_path
 
 NAME = "probe"
 HELP = "measure a function under serial, threads, processes and asyncio"
@@ -101,6 +101,8 @@ def _json_arg(flag: str, text: str | None, kind: type) -> Any:
         value = json.loads(text)
     except ValueError as exc:
         raise UsageError(f"{flag}: invalid JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{flag}: invalid JSON: nested too deeply") from None
     if not isinstance(value, kind):
         expected = "a JSON list" if kind is list else "a JSON object"
         raise UsageError(f"{flag}: expected {expected}, got {type(value).__name__}")
@@ -140,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--inputs replaces --args/--kwargs: give one or the other")
     if args.plot is not None:
         check_plotting()
+        check_output_path("--plot", args.plot)
     overrides = _overrides(args)
     with _terminate_cleanly():
         report = run_probe(

@@ -22,6 +22,23 @@ examples:
 """
 
 
+#: More indentation than this is no longer a layout, only output (and past the index range,
+#: an OverflowError).
+MAX_INDENT = 64
+
+
+def _indent(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 0 <= value <= MAX_INDENT:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to {MAX_INDENT}, got {text!r}"
+        )
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--for",
@@ -31,7 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="which document: one task profile (default), a concadvisor.toml file, or "
         "pyproject.toml's [tool.concadvisor] table",
     )
-    parser.add_argument("--indent", type=int, default=2, metavar="N", help="JSON indentation")
+    parser.add_argument(
+        "--indent",
+        type=_indent,
+        default=2,
+        metavar="N",
+        help=f"JSON indentation, 0 to {MAX_INDENT} (default: 2)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

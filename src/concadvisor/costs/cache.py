@@ -21,7 +21,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .machine import MachineCosts, machine_fingerprint
 
@@ -41,6 +41,33 @@ CACHE_FORMAT = 1
 
 class CalibrationCacheWarning(UserWarning):
     """The calibration cache exists but cannot be used; built-in defaults apply."""
+
+
+class _CachedMeasurement(BaseModel):
+    """One entry of the document's ``measurements``, as ``calibrate --show`` reads it."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    label: str
+    unit: str
+    median: float
+    mad: float
+    min: float
+    max: float
+    samples: int
+    noisy: bool = False
+
+
+class _CachedDocument(BaseModel):
+    """The parts of a cache document besides ``costs`` that are read back."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    measurements: list[_CachedMeasurement] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
+    cpus: int | None = None
+    gil_enabled: bool = False
+    measured_at: str | None = None
 
 
 def cache_dir() -> Path:
@@ -92,6 +119,9 @@ def load_cache_document(path: Path | None = None) -> dict[str, Any] | None:
     except json.JSONDecodeError as exc:
         _ignore(path, f"not valid JSON ({exc.msg} at line {exc.lineno})")
         return None
+    except RecursionError:
+        _ignore(path, "not valid JSON (nested too deeply)")
+        return None
     if not isinstance(data, dict):
         _ignore(path, "not a JSON object")
         return None
@@ -103,6 +133,7 @@ def load_cache_document(path: Path | None = None) -> dict[str, Any] | None:
         return None
     try:
         costs = MachineCosts.model_validate(data.get("costs"))
+        _CachedDocument.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "costs"

@@ -65,6 +65,8 @@ def probe_task(decl: TaskDecl, budget: float) -> list[Diagnostic]:
     except Exception as exc:  # the probe runs user code: report, never crash the linter
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return failed(message)
+    if getattr(report, "exit_code", 0) == 1:  # failed or hung under serial, or everywhere
+        return failed(_run_failure(getattr(report, "results", [])))
     fastest: Executor | None = getattr(report, "fastest", None)
     if fastest is None or fastest is executor:
         return []
@@ -89,3 +91,14 @@ def probe_task(decl: TaskDecl, budget: float) -> list[Diagnostic]:
         f"{executor.value} {declared_speedup:.2f}x"
     )
     return [Diagnostic.make(where, "CA350", message, task=decl.name)]
+
+
+def _run_failure(results: Any) -> str:
+    """Why no measurement could be compared: the first executor that failed or hung."""
+    for item in results:
+        status = getattr(item, "status", None)
+        if status in ("failed", "timeout"):
+            name = getattr(getattr(item, "executor", None), "value", "?")
+            reason = getattr(item, "reason", None)
+            return f"{name} {status}: {reason}" if reason else f"{name} {status}"
+    return "the function could not run under any executor"

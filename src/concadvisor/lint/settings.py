@@ -119,7 +119,12 @@ def read_settings(config: ConfigFile, out: list[Diagnostic]) -> Settings:
             )
     select: tuple[str, ...] = ("CA",)
     if "select" in root:
+        found = len(out)
         select = check_selectors(config, root["select"], ("select",), "select", out)
+        if not select and len(out) > found:
+            # Nothing usable in it: keep the default rather than silence every finding,
+            # the one about this very setting included.
+            select = ("CA",)
     ignore: tuple[str, ...] = ()
     if "ignore" in root:
         ignore = check_selectors(config, root["ignore"], ("ignore",), "ignore", out)

@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import IO, Any
 
 from ..errors import TargetError
@@ -43,7 +43,7 @@ from .executors import (
 )
 from .planning import EXECUTORS, MIN_ROUNDS, Plan, make_plan
 from .stats import summarize, within_noise
-from .targets import is_async_callable, load_callable
+from .targets import describe_exception, is_async_callable, load_callable
 from .verdict import NOISY_RELATIVE_SPREAD
 
 #: Warm-up: stop calling once this much time went into it (after at least two calls) ...
@@ -111,7 +111,7 @@ def _pickled_size(obj: object) -> tuple[int | None, str | None]:
     try:
         return len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)), None
     except Exception as exc:
-        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return None, describe_exception(exc)
 
 
 def _load_calls(config: dict[str, Any]) -> list[Call]:
@@ -126,9 +126,9 @@ def _load_calls(config: dict[str, Any]) -> list[Call]:
     try:
         produced = factory()
         items = list(produced) if isinstance(produced, Iterable) else None
-    except Exception as exc:
+    except BaseException as exc:  # user code: SystemExit and KeyboardInterrupt included
         raise TargetError(
-            f"--inputs {spec}: the factory raised {type(exc).__name__}: {exc}"
+            f"--inputs {spec}: the factory raised {describe_exception(exc)}"
         ) from None
     if items is None:
         raise TargetError(f"--inputs {spec}: expected an iterable of argument tuples")
@@ -188,12 +188,13 @@ def _warm_up(
                 result = asyncio.run(func(*call[0], **call[1]))
             else:
                 result = func(*call[0], **call[1])
-                if asyncio.iscoroutine(result):
+                # Not asyncio.iscoroutine(): before 3.12 it also accepts plain generators.
+                if isinstance(result, Coroutine):
                     # A sync wrapper that returns a coroutine: really an async target.
                     result.close()
                     is_async = True
                     continue
-        except Exception as exc:
+        except BaseException as exc:  # user code: SystemExit and KeyboardInterrupt included
             error = TrialError.from_exception(exc)
             channel.emit("warmup_error", kind=error.kind, message=error.message)
             return None

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from .targets import load_callable
+from .targets import first_line, load_callable
 
 __all__ = [
     "Asyncio",
@@ -86,9 +86,7 @@ class TrialError(Exception):
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> TrialError:
-        lines = str(exc).strip().splitlines()
-        message = lines[0][:300] if lines else ""
-        return cls(type(exc).__name__, message)
+        return cls(type(exc).__name__, first_line(exc)[:300])
 
 
 def describe_exit(code: int) -> str:
@@ -132,7 +130,7 @@ class Serial:
         try:
             for call in calls:
                 results.append(invoke(self._func, self._is_async, call))
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt: the function's too
             raise TrialError.from_exception(exc) from None
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         del results
@@ -170,7 +168,7 @@ class Threads:
         try:
             for _ in self._pool.map(self._call, calls):
                 pass
-        except Exception as exc:
+        except BaseException as exc:
             raise TrialError.from_exception(exc) from None
         return Trial(time.perf_counter() - wall0, time.process_time() - cpu0)
 
@@ -284,7 +282,7 @@ class Processes:
             code = self._exitcode()
             detail = f" ({describe_exit(code)})" if code is not None else ""
             raise TrialError("WorkerDied", f"a worker process died{detail}", code) from None
-        except Exception as exc:
+        except BaseException as exc:
             raise TrialError.from_exception(exc) from None
         return Trial(time.perf_counter() - wall0, time.process_time() - cpu0 + worker_cpu)
 
@@ -338,7 +336,10 @@ class Asyncio:
     def run(self, calls: Sequence[Call]) -> Trial:
         assert self._loop is not None
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        results = self._loop.run_until_complete(self._batch(calls))
+        try:
+            results = self._loop.run_until_complete(self._batch(calls))
+        except BaseException as exc:  # gather() lets SystemExit and KeyboardInterrupt through
+            raise TrialError.from_exception(exc) from None
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         for result in results:
             if isinstance(result, BaseException):

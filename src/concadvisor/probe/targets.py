@@ -22,7 +22,15 @@ from typing import Any
 
 from ..errors import TargetError
 
-__all__ = ["TargetSpec", "is_async_callable", "load_callable", "parse_spec", "spec_for_callable"]
+__all__ = [
+    "TargetSpec",
+    "describe_exception",
+    "first_line",
+    "is_async_callable",
+    "load_callable",
+    "parse_spec",
+    "spec_for_callable",
+]
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _DOTTED_RE = re.compile(rf"^{_IDENT}(?:\.{_IDENT})*$")
@@ -67,9 +75,18 @@ def parse_spec(text: str) -> TargetSpec:
     return TargetSpec(text=text, module=module, attribute=attribute, is_file=is_file)
 
 
-def _describe(exc: BaseException) -> str:
-    message = str(exc).strip().splitlines()
-    first = message[0] if message else ""
+def first_line(exc: BaseException) -> str:
+    """The first line of ``str(exc)``; '' when it is empty or ``__str__`` itself raises."""
+    try:
+        lines = str(exc).strip().splitlines()
+    except Exception:
+        return ""
+    return lines[0] if lines else ""
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``'ValueError: first line of the message'`` -- one line, whatever the exception."""
+    first = first_line(exc)
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
@@ -103,7 +120,7 @@ def _import_file(path_text: str, cwd: Path) -> ModuleType:
         sys.modules.pop(name, None)
         if isinstance(exc, KeyboardInterrupt):
             raise
-        raise TargetError(f"cannot import {path_text!r}: {_describe(exc)}") from None
+        raise TargetError(f"cannot import {path_text!r}: {describe_exception(exc)}") from None
     return module
 
 
@@ -113,7 +130,7 @@ def _import_module(name: str) -> ModuleType:
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
-        raise TargetError(f"cannot import {name!r}: {_describe(exc)}") from None
+        raise TargetError(f"cannot import {name!r}: {describe_exception(exc)}") from None
 
 
 def load_callable(text: str, cwd: str | Path | None = None) -> Callable[..., Any]:
@@ -140,7 +157,7 @@ def load_callable(text: str, cwd: str | Path | None = None) -> Callable[..., Any
             raise TargetError(f"{walked!r} has no attribute {part!r} (target {text!r})") from None
         except Exception as exc:
             raise TargetError(
-                f"cannot read {part!r} of {walked!r} (target {text!r}): {_describe(exc)}"
+                f"cannot read {part!r} of {walked!r} (target {text!r}): {describe_exception(exc)}"
             ) from None
         walked = f"{walked}:{part}" if walked == spec.module else f"{walked}.{part}"
     if not callable(obj):
