@@ -367,3 +367,10 @@ def test_rich_output_into_a_closed_pipe_exits_like_json_output(args: tuple[str, 
         code = proc.wait(timeout=60)
     assert code == 0, stderr
     assert "Traceback" not in stderr
+
+
+def test_probe_refuses_absurd_pool_sizes() -> None:
+    result = run_cli("probe", "examples/workloads.py:sleep_io", "--workers", "100000")
+    assert result.returncode == 2
+    assert "at most 1024" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -36,6 +36,17 @@ examples:
 """
 
 
+#: A pool wider than this measures the machine's process table, not the function.
+MAX_WORKERS = 1024
+
+
+def _worker_count(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_WORKERS}, got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -66,7 +77,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a function returning an iterable of per-task argument tuples",
     )
     parser.add_argument(
-        "--workers", type=_positive_int, metavar="N", help="pool size / concurrency limit"
+        "--workers",
+        type=_worker_count,
+        metavar="N",
+        help=f"pool size / concurrency limit, at most {MAX_WORKERS} (default: planned)",
     )
     parser.add_argument(
         "--budget",
