@@ -22,6 +22,9 @@ CLEARLY_FASTER = 1.25
 
 ProbeFunction = Callable[..., Any]
 
+#: The widest pool ``--probe`` starts (as ``concadvisor probe --workers``).
+MAX_PROBE_WORKERS = 1024
+
 
 def _load_probe() -> ProbeFunction | None:
     """``concadvisor.probe.probe_target``, or None when this installation lacks it."""
@@ -51,6 +54,10 @@ def probe_task(decl: TaskDecl, budget: float) -> list[Diagnostic]:
             )
         ]
 
+    if decl.workers is not None and decl.workers > MAX_PROBE_WORKERS:
+        return failed(
+            f"workers = {decl.workers} is more than the probe starts ({MAX_PROBE_WORKERS})"
+        )
     probe_target = _load_probe()
     if probe_target is None:
         return failed("the probe is not available in this installation")
