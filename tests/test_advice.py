@@ -17,7 +17,7 @@ from concadvisor import (
     advise,
     fire,
 )
-from concadvisor.rules.base import Facts
+from concadvisor.rules.base import Check, Facts
 
 E = Executor
 
@@ -154,17 +154,22 @@ def test_user_rules_are_applied_after_the_catalogue(env4: Environment) -> None:
     assert rec.reasons[-1].rule_id == "CA901"
 
 
-def test_user_rules_cannot_veto_serial(env4: Environment) -> None:
-    rule = Rule(
-        id="CA902",
-        name="veto-all",
+def _rule(rule_id: str, check: Check, guidance: str = "G3") -> Rule:
+    """A minimal, valid user rule: only its id, guidance and check matter to these tests."""
+    return Rule(
+        id=rule_id,
+        name=f"rule-{rule_id.lower()}",
         title="t",
-        guidance="G3",
+        guidance=guidance,
         rationale="r",
         example="e",
-        effect="veto",
-        check=lambda f: fire("no", *(Veto(e) for e in E)),
+        effect="e",
+        check=check,
     )
+
+
+def test_user_rules_cannot_veto_serial(env4: Environment) -> None:
+    rule = _rule("CA902", lambda f: fire("no", *(Veto(e) for e in E)))
     rec = advise({"workload": "io", "tasks": 10}, rules=[rule], environment=env4)
     assert rec.executor is E.SERIAL
 
@@ -173,49 +178,12 @@ def test_bad_user_rules_are_reported(env4: Environment) -> None:
     def boom(facts: Facts) -> Fired | None:
         raise ZeroDivisionError
 
-    broken = Rule(
-        id="CA903",
-        name="boom",
-        title="t",
-        guidance="G3",
-        rationale="r",
-        example="e",
-        effect="e",
-        check=boom,
-    )
     with pytest.raises(RuleError, match="CA903"):
-        advise({"workload": "io"}, rules=[broken], environment=env4)
-    clash = Rule(
-        id="CA101",
-        name="clash",
-        title="t",
-        guidance="G3",
-        rationale="r",
-        example="e",
-        effect="e",
-        check=lambda f: fire("x", Score(E.THREADS, 1)),
-    )
+        advise({"workload": "io"}, rules=[_rule("CA903", boom)], environment=env4)
+    clash = _rule("CA101", lambda f: fire("x", Score(E.THREADS, 1)))
     with pytest.raises(RuleError, match="already used"):
         advise({"workload": "io"}, rules=[clash], environment=env4)
     with pytest.raises(ValueError, match="CA"):
-        Rule(
-            id="X1",
-            name="x",
-            title="t",
-            guidance="G3",
-            rationale="r",
-            example="e",
-            effect="e",
-            check=boom,
-        )
+        _rule("X1", boom)
     with pytest.raises(ValueError, match=r"G1\.\.G13"):
-        Rule(
-            id="CA904",
-            name="x",
-            title="t",
-            guidance="G99",
-            rationale="r",
-            example="e",
-            effect="e",
-            check=boom,
-        )
+        _rule("CA904", boom, guidance="G99")
