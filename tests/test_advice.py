@@ -187,3 +187,18 @@ def test_bad_user_rules_are_reported(env4: Environment) -> None:
         _rule("X1", boom)
     with pytest.raises(ValueError, match=r"G1\.\.G13"):
         _rule("CA904", boom, guidance="G99")
+
+
+def test_rules_favouring_explains_the_choice(env4: Environment) -> None:
+    rec = advise({"workload": "io", "async_libraries": True, "tasks": 5000}, environment=env4)
+    assert rec.executor is E.ASYNCIO
+    # CA205 moves asyncio up and threads (the runner-up) down: the most decisive rule.
+    assert rec.rules_favouring()[0] == "CA205"
+    # Against serial, the rule that overlaps waiting matters; CA100 favours serial.
+    against_serial = rec.rules_favouring(E.SERIAL)
+    assert "CA101" in against_serial
+    assert "CA100" not in against_serial
+    # The summary quotes the first of them.
+    assert "5000 concurrent I/O tasks" in rec.summary
+    cpu = advise({"workload": "cpu", "tasks": 64}, environment=env4)
+    assert cpu.rules_favouring(E.THREADS)[:2] == ["CA103", "CA102"]

@@ -105,6 +105,42 @@ class Recommendation(BaseModel):
         ),
     )
 
+    def rules_favouring(self, other: Executor | None = None) -> list[str]:
+        """Ids of the rules that put the recommended executor ahead of ``other``.
+
+        ``other`` defaults to the best viable runner-up.  Rules are ordered by how much they
+        separate the two: score given to the choice minus score given to ``other``, a veto
+        of ``other`` and an applied offload counting as decisive.  Used to explain a choice
+        briefly (lint messages, the demo); the summary applies the same measure.
+        """
+        if other is None:
+            other = next((r.executor for r in self.ranking[1:] if r.viable), None)
+        chosen = self.executor.value
+        rival = other.value if other is not None else None
+        gains: list[tuple[float, int, str]] = []
+        for position, reason in enumerate(self.reasons):
+            gain = 0.0
+            for effect in reason.effects:
+                kind, target, delta = _parse_effect(effect)
+                if kind == "score":
+                    gain += delta if target == chosen else -delta if target == rival else 0.0
+                elif (kind == "veto" and target == rival) or kind == "offload":
+                    gain += 1.0
+            if gain > 0:
+                gains.append((-gain, position, reason.rule_id))
+        return [rule_id for _, _, rule_id in sorted(gains)]
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_effect(label: str) -> tuple[str, str, float]:
+    """('score', 'threads', 3.0) for 'threads +3'; ('veto', 'asyncio', 0.0); ('note', '', 0)."""
+    head, _, tail = label.rpartition(" ")
+    if head in ("veto", "offload"):
+        return head, tail, 0.0
+    if head and tail[:1] in "+-":
+        return "score", head, float(tail)
+    return label, "", 0.0
+
 
 def advise(
     profile: TaskProfile | Mapping[str, Any],
@@ -189,10 +225,12 @@ def _recommendation(decision: Decision) -> Recommendation:
                 target = effect.executor
                 if target is not _SERIAL:
                     effects.append(_VETO_TEXT[target])
-                    gain += 0.5  # a veto explains the choice, but less than a positive reason
+                    if target is runner_up:
+                        gain += 1.0  # the same measure as Recommendation.rules_favouring
             elif type(effect) is Offload:
                 if decision.offload_rule == rule.id:
                     effects.append(_OFFLOAD_TEXT[effect.executor])
+                    gain += 1.0
             elif type(effect) is Warn:
                 if decision.applies(effect.when):
                     warnings.append(_advisory(rule.id, effect.message, rule.guidance))

@@ -54,24 +54,7 @@ def _predicted(scenario: Scenario) -> tuple[str, list[str], str]:
     name = rec.executor.value
     if rec.offload is not None and rec.offload.value == "processes":
         name = f"{name}+processes"
-    # The rules that most separate the winner from the runner-up (as in the summary).
-    chosen = rec.executor.value
-    runner_up = next((r.executor.value for r in rec.ranking[1:] if r.viable), None)
-    gains: list[tuple[float, str]] = []
-    for reason in rec.reasons:
-        gain = 0.0
-        for effect in reason.effects:
-            label, _, amount = effect.rpartition(" ")
-            if label == "veto":
-                gain += 0.5
-            elif amount[:1] in "+-" and amount[1:2].isdigit():
-                delta = float(amount)
-                gain += delta if label == chosen else -delta if label == runner_up else 0.0
-            elif label == "offload":
-                gain += 1.0
-        if gain > 0:
-            gains.append((gain, reason.rule_id))
-    key = [rule for _, rule in sorted(gains, key=lambda g: -g[0])]
+    key = rec.rules_favouring()
     return name, key[:3], rec.summary
 
 

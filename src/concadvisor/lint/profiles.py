@@ -174,17 +174,7 @@ def _ranked(rec: Recommendation, executor: Executor) -> int:
 
 def _rules_for(rec: Recommendation, declared: Executor) -> list[str]:
     """Ids of the rules that favour the recommendation over the declared executor."""
-    chosen = rec.executor.value
-    ids: list[str] = []
-    for reason in rec.reasons:
-        for effect in reason.effects:
-            if (
-                effect.startswith((f"{chosen} +", f"{declared.value} -"))
-                or effect == f"veto {declared.value}"
-            ):
-                ids.append(reason.rule_id)
-                break
-    return ids or [r.rule_id for r in rec.reasons]
+    return rec.rules_favouring(declared) or [r.rule_id for r in rec.reasons]
 
 
 def _check_advice(decl: TaskDecl, rec: Recommendation, report: Report) -> None:
