@@ -106,7 +106,7 @@ def parallel_efficiency(cpus: int) -> float:
 def run_case(case: Case, budget: float, costs: Any, recheck: bool) -> list[dict[str, Any]]:
     from concadvisor import detect_environment
     from concadvisor.costs import predict
-    from concadvisor.probe import probe_target
+    from concadvisor.probing import probe_target
 
     if recheck:
         costs = costs.model_copy(

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 import workloads  # noqa: E402  (examples/ is not a package)
 
 from concadvisor.environment import detect_environment  # noqa: E402
-from concadvisor.probe import probe_target  # noqa: E402
+from concadvisor.probing import probe_target  # noqa: E402
 
 ROUNDS = 5
 

@@ -17,7 +17,7 @@ from concadvisor.demo.scenarios import CONNECTIONS, SCENARIOS
 from concadvisor.demo.server import start_server
 from concadvisor.demo.workloads import async_http_get, http_get
 from concadvisor.environment import Environment
-from concadvisor.probe.stats import summarize
+from concadvisor.probing.stats import summarize
 
 from conftest import run_cli
 

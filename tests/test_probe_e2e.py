@@ -25,9 +25,9 @@ from rich.console import Console
 
 from concadvisor import Executor, ProbeReport, Recommendation, TaskProfile, probe
 from concadvisor.environment import detect_environment
-from concadvisor.probe import probe_target
-from concadvisor.probe.display import render_report
-from concadvisor.probe.targets import load_callable
+from concadvisor.probing import probe_target
+from concadvisor.probing.display import render_report
+from concadvisor.probing.targets import load_callable
 
 ROOT = Path(__file__).resolve().parent.parent
 T = "tests.probe_targets.workloads"

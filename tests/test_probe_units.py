@@ -7,12 +7,12 @@ import math
 import pytest
 
 from concadvisor.errors import TargetError
-from concadvisor.probe.inference import infer_profile
-from concadvisor.probe.planning import MAX_ROUNDS, estimate_trials, make_plan, trial_timeout
-from concadvisor.probe.session import Measurements
-from concadvisor.probe.stats import mad, median, spread, summarize, within_noise
-from concadvisor.probe.targets import load_callable, parse_spec, spec_for_callable
-from concadvisor.probe.verdict import Measured, decide
+from concadvisor.probing.inference import infer_profile
+from concadvisor.probing.planning import MAX_ROUNDS, estimate_trials, make_plan, trial_timeout
+from concadvisor.probing.session import Measurements
+from concadvisor.probing.stats import mad, median, spread, summarize, within_noise
+from concadvisor.probing.targets import load_callable, parse_spec, spec_for_callable
+from concadvisor.probing.verdict import Measured, decide
 
 # --- statistics ------------------------------------------------------------------------
 

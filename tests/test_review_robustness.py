@@ -24,7 +24,7 @@ from concadvisor.environment import detect_environment
 from concadvisor.errors import ProfileFileError
 from concadvisor.lint import probing
 from concadvisor.lint.runner import LintOptions, lint_paths
-from concadvisor.probe.executors import TrialError
+from concadvisor.probing.executors import TrialError
 from concadvisor.profile_files import read_document
 
 from conftest import run_cli

@@ -11,7 +11,7 @@ from ._version import __version__
 from .advice import Advisory, RankedExecutor, Reason, Recommendation, advise
 from .environment import Environment, detect_environment
 from .errors import ConcadvisorError, ProfileFileError, RuleError, TargetError
-from .probe import ProbeReport, probe
+from .probing import ProbeReport, probe, probe_target
 from .profile import Executor, TaskProfile
 from .rules import RULES, Facts, Fired, Note, Offload, Rule, Score, Veto, Warn, fire
 
@@ -42,4 +42,5 @@ __all__ = [
     "detect_environment",
     "fire",
     "probe",
+    "probe_target",
 ]

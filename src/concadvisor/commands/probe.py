@@ -147,8 +147,8 @@ def _terminate_cleanly() -> Iterator[None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..probe.api import run_probe
-    from ..probe.plot import check_plotting, write_plot
+    from ..probing.api import run_probe
+    from ..probing.plot import check_plotting, write_plot
 
     call_args = _json_arg("--args", args.args, list)
     call_kwargs = _json_arg("--kwargs", args.kwargs, dict)
@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
     else:
-        from ..probe.display import render_report
+        from ..probing.display import render_report
         from ..render import make_console
 
         render_report(make_console(), report)

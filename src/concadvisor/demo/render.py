@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ConcadvisorError
-from ..probe.plot import check_plotting
+from ..probing.plot import check_plotting
 from .model import COLUMNS, Cell, DemoReport, Row
 
 __all__ = ["check_plotting", "render_table", "to_markdown", "write_plot"]

@@ -19,10 +19,10 @@ from typing import Any
 from ..advice import advise
 from ..environment import detect_environment
 from ..errors import ConcadvisorError
-from ..probe.api import run_probe
-from ..probe.report import ProbeReport
-from ..probe.stats import Summary, summarize, within_noise
-from ..probe.verdict import NOISY_RELATIVE_SPREAD
+from ..probing.api import run_probe
+from ..probing.report import ProbeReport
+from ..probing.stats import Summary, summarize, within_noise
+from ..probing.verdict import NOISY_RELATIVE_SPREAD
 from .model import Agreement, Cell, DemoReport, Row
 from .scenarios import CONNECTIONS, SCENARIOS, Scenario
 from .server import LoopbackServer, start_server

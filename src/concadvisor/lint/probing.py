@@ -1,6 +1,6 @@
 """``--probe``: measure each task's target and report when it contradicts the declaration.
 
-The probe (``concadvisor.probe``) is imported lazily: linting without ``--probe`` never
+The probe (``concadvisor.probing``) is imported lazily: linting without ``--probe`` never
 loads it, and an installation without it reports CA351 instead of failing.
 """
 
@@ -27,9 +27,9 @@ MAX_PROBE_WORKERS = 1024
 
 
 def _load_probe() -> ProbeFunction | None:
-    """``concadvisor.probe.probe_target``, or None when this installation lacks it."""
+    """``concadvisor.probing.probe_target``, or None when this installation lacks it."""
     try:
-        module = importlib.import_module("concadvisor.probe")
+        module = importlib.import_module("concadvisor.probing")
     except ImportError:
         return None
     function: ProbeFunction | None = getattr(module, "probe_target", None)

@@ -1,11 +1,11 @@
 """Parent side of the isolation: start the runner, watch the clock, kill, restart, collect.
 
-The runner (:mod:`concadvisor.probe._runner`) runs in a new session, so it and every
+The runner (:mod:`concadvisor.probing._runner`) runs in a new session, so it and every
 process it starts (pool workers, the forkserver, the resource tracker) share one process
 group that :func:`os.killpg` takes down at once.  Events arrive on a pipe, read by a
 thread into a queue so that the main thread can wait with a timeout:
 
-- each trial has its own deadline (:func:`~concadvisor.probe.planning.trial_timeout`); a
+- each trial has its own deadline (:func:`~concadvisor.probing.planning.trial_timeout`); a
   trial past it is a hang: the group is killed, that executor is marked ``timeout`` and,
   if the budget allows, a fresh runner continues with the other executors (the warm-up
   and the plan are reused, the results so far are kept);
@@ -141,7 +141,7 @@ class _Runner:
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "concadvisor.probe._runner"],
+            [sys.executable, "-m", "concadvisor.probing._runner"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None if debug else subprocess.DEVNULL,

@@ -1,6 +1,6 @@
 """The probe: measure a callable under serial, threads, processes and asyncio.
 
->>> from concadvisor.probe import probe_target
+>>> from concadvisor.probing import probe_target
 >>> report = probe_target("examples.workloads:sleep_io", budget=3)  # doctest: +SKIP
 >>> report.fastest.value, report.verdict  # doctest: +SKIP
 ('threads', 'confirmed')

@@ -1,6 +1,6 @@
-"""The isolated measurement process: ``python -m concadvisor.probe._runner``.
+"""The isolated measurement process: ``python -m concadvisor.probing._runner``.
 
-The parent (:mod:`concadvisor.probe.session`) starts this module in a new session (its own
+The parent (:mod:`concadvisor.probing.session`) starts this module in a new session (its own
 process group), sends one length-prefixed pickled config on stdin, and reads JSON lines
 (events) from its stdout.  Before any user code runs, stdout and stderr are pointed at
 ``/dev/null`` so that whatever the function prints never reaches the parent's output; the
