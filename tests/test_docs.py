@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from concadvisor.registry import all_codes
 from concadvisor.ruledocs import reference_markdown
-from concadvisor.rules.catalogue import all_codes
 
 from conftest import ROOT, run_cli
 

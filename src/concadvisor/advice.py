@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,8 @@ from .snippets import render_snippet
 from .workers import suggest_offload_workers, suggest_workers
 
 __all__ = ["Advisory", "Confidence", "RankedExecutor", "Reason", "Recommendation", "advise"]
+
+_M = TypeVar("_M", bound=BaseModel)
 
 Confidence = Literal["low", "medium", "high"]
 
@@ -165,27 +167,21 @@ def advise(
     return _recommendation(decision)
 
 
-# Reasons, rankings and warnings are immutable value objects, and the same ones recur across
-# profiles (most rules' messages are constant): build and validate each once.
+def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
+    """An instance of ``cls`` from values advise() built itself, without revalidating them.
 
-
-@functools.lru_cache(maxsize=2048)
-def _reason(
-    rule_id: str, title: str, message: str, guidance: str, effects: tuple[str, ...]
-) -> Reason:
-    return Reason(rule_id=rule_id, title=title, message=message, guidance=guidance, effects=effects)
-
-
-@functools.lru_cache(maxsize=512)
-def _ranked(
-    executor: Executor, score: float, viable: bool, vetoed_by: tuple[str, ...]
-) -> RankedExecutor:
-    return RankedExecutor(executor=executor, score=score, viable=viable, vetoed_by=vetoed_by)
-
-
-@functools.lru_cache(maxsize=1024)
-def _advisory(rule_id: str, message: str, guidance: str) -> Advisory:
-    return Advisory(rule_id=rule_id, message=message, guidance=guidance)
+    What ``model_construct`` does, minus its per-field default handling: every field is
+    given, with the type it declares (the engine made them; tests compare the result with
+    ``model_validate`` of its own dump).  Validating these trusted values was most of the
+    cost of advise(); user input (the profile) is still validated in full.
+    """
+    obj = cls.__new__(cls)
+    setattr_ = object.__setattr__
+    setattr_(obj, "__dict__", values)
+    setattr_(obj, "__pydantic_fields_set__", set(values))
+    setattr_(obj, "__pydantic_extra__", None)
+    setattr_(obj, "__pydantic_private__", None)
+    return obj
 
 
 @functools.lru_cache(maxsize=256)
@@ -195,8 +191,7 @@ def _score_label(executor: Executor, delta: float) -> str:
 
 
 def _recommendation(decision: Decision) -> Recommendation:
-    # Nested parts come from small caches of immutable models; the rest is validated in one
-    # pydantic-core pass (faster than nested constructors): advise() is meant to be cheap.
+    # Every part is built from trusted values (see _trusted): advise() is meant to be cheap.
     facts = decision.facts
     chosen = decision.executor
     vetoes = decision.vetoes
@@ -233,7 +228,16 @@ def _recommendation(decision: Decision) -> Recommendation:
                     gain += 1.0
             elif type(effect) is Warn:
                 if decision.applies(effect.when):
-                    warnings.append(_advisory(rule.id, effect.message, rule.guidance))
+                    warnings.append(
+                        _trusted(
+                            Advisory,
+                            {
+                                "rule_id": rule.id,
+                                "message": effect.message,
+                                "guidance": rule.guidance,
+                            },
+                        )
+                    )
             elif type(effect) is Note and decision.applies(effect.when):
                 note_text = effect.message
                 effects.append("note")
@@ -241,8 +245,15 @@ def _recommendation(decision: Decision) -> Recommendation:
             key_gain, key_message = gain, fired.message
         if effects or not fired.effects:
             reasons.append(
-                _reason(
-                    rule.id, rule.title, note_text or fired.message, rule.guidance, tuple(effects)
+                _trusted(
+                    Reason,
+                    {
+                        "rule_id": rule.id,
+                        "title": rule.title,
+                        "message": note_text or fired.message,
+                        "guidance": rule.guidance,
+                        "effects": tuple(effects),
+                    },
                 )
             )
     executor, offload = decision.executor, decision.offload
@@ -252,7 +263,13 @@ def _recommendation(decision: Decision) -> Recommendation:
         if offload is not None
         else None
     )
-    ranking = [_ranked(e, scores[e], viable[e], vetoes[e]) for e in decision.order]
+    ranking = [
+        _trusted(
+            RankedExecutor,
+            {"executor": e, "score": scores[e], "viable": viable[e], "vetoed_by": vetoes[e]},
+        )
+        for e in decision.order
+    ]
     profile = facts.profile
     prediction = predicted(facts)
     speedups: dict[str, float] | None = None
@@ -275,7 +292,8 @@ def _recommendation(decision: Decision) -> Recommendation:
         facts.environment.has_task_group,
         profile.start_method,
     )
-    return Recommendation.model_validate(
+    return _trusted(
+        Recommendation,
         {
             "name": profile.name,
             "executor": executor,
@@ -292,7 +310,7 @@ def _recommendation(decision: Decision) -> Recommendation:
             "environment": facts.environment,
             "predicted_speedup": speedups,
             "costs_source": facts.environment.costs.source,
-        }
+        },
     )
 
 

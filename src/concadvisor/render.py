@@ -17,7 +17,6 @@ from rich.text import Text
 
 from .advice import Recommendation
 from .rules.base import CodeDoc, Rule
-from .rules.catalogue import FAMILIES
 
 __all__ = [
     "calibration_progress",
@@ -122,6 +121,9 @@ def render_recommendation(console: Console, rec: Recommendation) -> None:
 
 
 def render_code_list(console: Console, codes: tuple[CodeDoc, ...]) -> None:
+    from .registry import FAMILIES  # the code table imports lint: only when listing codes
+
+    titles = {f.prefix: f.title for f in FAMILIES}
     table = Table(show_edge=False)
     table.add_column("code")
     table.add_column("name")
@@ -131,7 +133,7 @@ def render_code_list(console: Console, codes: tuple[CodeDoc, ...]) -> None:
     for code in codes:
         if code.family != family:
             family = code.family
-            title = FAMILIES.get(family, ("", ""))[0]
+            title = titles.get(family, "")
             table.add_row(Text(family, style="bold"), Text(title, style="bold"), "", "")
         table.add_row(code.id, code.name, code.guidance, code.title)
     console.print(table)

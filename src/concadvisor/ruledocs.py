@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .registry import FAMILIES
 from .rules.base import CodeDoc
-from .rules.catalogue import FAMILIES, all_codes
 
 __all__ = ["code_markdown", "reference_markdown"]
 
@@ -27,7 +27,6 @@ def code_markdown(code: CodeDoc, heading: str = "###") -> str:
 
 
 def reference_markdown() -> str:
-    codes = all_codes()
     lines = [
         "# Rule and code reference",
         "",
@@ -38,11 +37,11 @@ def reference_markdown() -> str:
         "`concadvisor rules CODE` prints one entry.",
         "",
     ]
-    for family, (title, description) in FAMILIES.items():
-        members = [code for code in codes if code.family == family]
+    for family in FAMILIES:
+        members = sorted(family.codes, key=lambda code: code.id)
         if not members:
             continue
-        lines += [f"## {family}: {title}", "", f"_{description}_", ""]
+        lines += [f"## {family.prefix}: {family.title}", "", f"_{family.description}_", ""]
         lines += ["| code | name | title |", "|---|---|---|"]
         lines += [f"| [{c.id}](#{c.id.lower()}) | `{c.name}` | {c.title} |" for c in members]
         lines.append("")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..rules.catalogue import all_codes, get_code
+from ..registry import all_codes, get_code
 from ..validation import did_you_mean
 from . import UsageError
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..profile import Executor
+from .codes import CA410, CA411, CA412, CA413, CA414, CA415, LintCode
+from .diagnostics import Diagnostic, Location
 from .targets import ModuleSource, TargetDef, char_column
 
 __all__ = ["CodeFinding", "check_module", "check_target", "import_map"]
@@ -83,10 +85,33 @@ _SYNC_SCOPES = (ast.FunctionDef, ast.Lambda, ast.ClassDef)
 class CodeFinding:
     """A finding in the module's source: code, 1-based line and column, message."""
 
-    code: str
+    code: LintCode
     line: int
     column: int
     message: str
+
+    @property
+    def code_id(self) -> str:
+        return self.code.id
+
+    def diagnostic(
+        self, location: Location, task: str, related: tuple[Location, ...]
+    ) -> Diagnostic:
+        """The finding at ``location`` (the module as shown to the user)."""
+        return Diagnostic(location, self.code.id, self.message, self.code.severity, task, related)
+
+
+class _Findings(list[CodeFinding]):
+    """Findings in one module's source: ``add(node, CODE, **fields)``."""
+
+    def __init__(self, source: ModuleSource) -> None:
+        super().__init__()
+        self.source = source
+
+    def add(self, node: ast.AST, code: LintCode, **values: object) -> None:
+        line = getattr(node, "lineno", 1)
+        column = char_column(self.source, line, getattr(node, "col_offset", 0))
+        self.append(CodeFinding(code, line, column, code.render(**values)))
 
 
 def import_map(body: list[ast.stmt]) -> dict[str, str]:
@@ -168,13 +193,8 @@ def check_target(
 ) -> list[CodeFinding]:
     """CA410-CA413: what the target itself does against the declared executor."""
     assert source.tree is not None
-    findings: list[CodeFinding] = []
+    findings = _Findings(source)
     node = target.node
-
-    def at(n: ast.AST, code_id: str, message: str) -> None:
-        line = getattr(n, "lineno", 1)
-        column = char_column(source, line, getattr(n, "col_offset", 0))
-        findings.append(CodeFinding(code_id, line, column, message))
 
     if isinstance(node, ast.AsyncFunctionDef):
         names = {**import_map(source.tree.body), **import_map(node.body)}
@@ -182,38 +202,18 @@ def check_target(
             found = _blocking_advice(call, names)
             if found is not None:
                 shown, advice = found
-                at(
-                    call,
-                    "CA410",
-                    f"blocking call {shown}() inside async def {target.name} stalls every "
-                    f"coroutine on the loop; use {advice}",
-                )
+                findings.add(call, CA410, call=shown, function=target.name, instead=advice)
         if executor is not None and executor is not Executor.ASYNCIO:
-            at(
-                node,
-                "CA412",
-                f"async def {target.name} declared executor = '{executor.value}': each call "
-                "needs its own event loop (asyncio.run); declare 'asyncio' or make it a def",
-            )
+            findings.add(node, CA412, function=target.name, executor=executor.value)
     elif isinstance(node, ast.FunctionDef) and executor is Executor.ASYNCIO:
-        at(
-            node,
-            "CA413",
-            f"def {target.name} is not a coroutine function but executor = 'asyncio': "
-            "it would block the event loop; make it async def or use threads",
-        )
+        findings.add(node, CA413, function=target.name)
     if executor is Executor.PROCESSES:
         what = {"lambda": "a lambda", "closure": "a closure"}.get(target.kind)
         if what is None and target.nested and target.kind in ("def", "async"):
             what = "a nested function"
         if what is not None:
-            at(
-                node,
-                "CA411",
-                f"target {target.name} is {what}: a process pool cannot pickle it; "
-                "define it as a module-level def",
-            )
-    return findings
+            findings.add(node, CA411, function=target.name, what=what)
+    return list(findings)
 
 
 def check_module(source: ModuleSource) -> list[CodeFinding]:
@@ -221,31 +221,15 @@ def check_module(source: ModuleSource) -> list[CodeFinding]:
     assert source.tree is not None
     tree = source.tree
     names = import_map(tree.body)
-    findings: list[CodeFinding] = []
-
-    def at(n: ast.AST, code_id: str, message: str) -> None:
-        line = getattr(n, "lineno", 1)
-        column = char_column(source, line, getattr(n, "col_offset", 0))
-        findings.append(CodeFinding(code_id, line, column, message))
-
+    findings = _Findings(source)
     for call, local in _sync_calls(tree):
         if _qualified(call.func, {**names, **local}) == "asyncio.get_event_loop":
-            at(
-                call,
-                "CA414",
-                "asyncio.get_event_loop() outside a coroutine is deprecated (warns from 3.12, "
-                "raises from 3.14); use asyncio.run(), or get_running_loop() in a coroutine",
-            )
+            findings.add(call, CA414)
     for call in _import_time_calls(tree.body):
         shown = _process_pool(call, names)
         if shown is not None:
-            at(
-                call,
-                "CA415",
-                f"{shown}() at module level without an `if __name__ == '__main__':` guard: "
-                "spawned workers re-import the module and start it again",
-            )
-    return findings
+            findings.add(call, CA415, call=shown)
+    return list(findings)
 
 
 def _sync_calls(tree: ast.Module) -> Iterator[tuple[ast.Call, dict[str, str]]]:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
-from .codes import Severity, code
+if TYPE_CHECKING:
+    from .codes import LintCode
 
-__all__ = ["SEVERITY_RANK", "Diagnostic", "LintResult", "Location"]
+__all__ = ["SEVERITY_RANK", "Diagnostic", "LintResult", "Location", "Severity"]
+
+Severity = Literal["error", "warning"]
 
 #: Higher is more severe; ``fail-on`` compares against it.
 SEVERITY_RANK: dict[Severity, int] = {"warning": 1, "error": 2}
@@ -50,16 +54,19 @@ class Diagnostic:
         task: str | None = None,
         related: tuple[Location, ...] = (),
     ) -> Diagnostic:
-        """A finding with the code's default severity."""
-        return cls(location, code_id, message, code(code_id).severity, task, related)
+        """A finding with the code's default severity and a message made elsewhere.
+
+        Prefer ``CAxxx.finding(...)`` (:mod:`.codes`), which emits the documented message.
+        """
+        return cls(location, code_id, message, _code(code_id).severity, task, related)
 
     @property
     def fix(self) -> str:
-        return code(self.code).fix
+        return _code(self.code).fix
 
     @property
     def name(self) -> str:
-        return code(self.code).name
+        return _code(self.code).name
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
@@ -88,3 +95,10 @@ class LintResult:
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity == severity)
+
+
+def _code(code_id: str) -> LintCode:
+    # Imported here: the codes build Diagnostics, so they import this module.
+    from .codes import CODES_BY_ID
+
+    return CODES_BY_ID[code_id]

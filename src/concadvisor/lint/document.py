@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .codes import CA301
 from .diagnostics import Diagnostic, Location
 from .tomlpos import KeyPath, KeyPositions, scan_positions
 
@@ -88,10 +89,9 @@ def load_config(path: Path, display: str) -> ConfigFile | Diagnostic:
     )
     size = _size(path)
     if size > MAX_BYTES:
-        return Diagnostic.make(
+        return CA301.finding(
             Location(display, 1, 1),
-            "CA301",
-            f"file too large to lint ({size} bytes, limit {MAX_BYTES})",
+            problem=f"file too large to lint ({size} bytes, limit {MAX_BYTES})",
         )
     raw = _read(path)
     try:
@@ -99,10 +99,9 @@ def load_config(path: Path, display: str) -> ConfigFile | Diagnostic:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return Diagnostic.make(
+        return CA301.finding(
             Location(display, line, column),
-            "CA301",
-            f"invalid TOML: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            problem=f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
         )
     try:
         data = tomllib.loads(text)
@@ -111,11 +110,9 @@ def load_config(path: Path, display: str) -> ConfigFile | Diagnostic:
         found = _TOML_POSITION.search(message)
         line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
         message = _TOML_POSITION.sub("", message).strip()
-        return Diagnostic.make(Location(display, line, column), "CA301", f"invalid TOML: {message}")
+        return CA301.finding(Location(display, line, column), problem=message)
     except RecursionError:
-        return Diagnostic.make(
-            Location(display, 1, 1), "CA301", "invalid TOML: nested too deeply to parse"
-        )
+        return CA301.finding(Location(display, 1, 1), problem="nested too deeply to parse")
     return ConfigFile(path, display, kind, data, scan_positions(text))
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..profile import Executor
+from .codes import CA350, CA351
 from .diagnostics import Diagnostic
 from .profiles import TaskDecl
 
@@ -46,12 +47,7 @@ def probe_task(decl: TaskDecl, budget: float) -> list[Diagnostic]:
 
     def failed(reason: str) -> list[Diagnostic]:
         return [
-            Diagnostic.make(
-                decl.location("target"),
-                "CA351",
-                f"cannot probe {target}: {reason}",
-                task=decl.name,
-            )
+            CA351.finding(decl.location("target"), task=decl.name, target=target, reason=reason)
         ]
 
     if decl.workers is not None and decl.workers > MAX_PROBE_WORKERS:
@@ -85,19 +81,22 @@ def probe_task(decl: TaskDecl, budget: float) -> list[Diagnostic]:
         status = getattr(declared, "status", "not measured")
         reason = getattr(declared, "reason", None)
         detail = f"{status}: {reason}" if reason else status
-        message = (
-            f"measured: {fastest.value} fastest ({best_speedup:.2f}x serial); declared "
-            f"{executor.value} did not complete ({detail})"
+        outcome = f"did not complete ({detail})"
+    else:
+        declared_speedup = float(getattr(declared, "speedup", None) or 0.0)
+        if best_speedup < declared_speedup * CLEARLY_FASTER:
+            return []
+        outcome = f"{declared_speedup:.2f}x"
+    return [
+        CA350.finding(
+            where,
+            task=decl.name,
+            fastest=fastest.value,
+            speedup=f"{best_speedup:.2f}",
+            declared=executor.value,
+            outcome=outcome,
         )
-        return [Diagnostic.make(where, "CA350", message, task=decl.name)]
-    declared_speedup = float(getattr(declared, "speedup", None) or 0.0)
-    if best_speedup < declared_speedup * CLEARLY_FASTER:
-        return []
-    message = (
-        f"measured: {fastest.value} fastest ({best_speedup:.2f}x serial), declared "
-        f"{executor.value} {declared_speedup:.2f}x"
-    )
-    return [Diagnostic.make(where, "CA350", message, task=decl.name)]
+    ]
 
 
 def _run_failure(results: Any) -> str:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -13,6 +12,22 @@ from ..environment import Environment, detect_environment
 from ..profile import Executor, TaskProfile
 from ..profile_files import LINT_ONLY_KEYS
 from ..validation import describe_error, did_you_mean
+from .codes import (
+    CA302,
+    CA303,
+    CA304,
+    CA310,
+    CA311,
+    CA320,
+    CA321,
+    CA322,
+    CA323,
+    CA324,
+    CA325,
+    CA326,
+    CA401,
+    LintCode,
+)
 from .diagnostics import Diagnostic, Location
 from .document import ConfigFile
 from .settings import check_selectors
@@ -21,15 +36,23 @@ from .tomlpos import KeyPath
 
 __all__ = ["TaskDecl", "check_task"]
 
-#: report(field or None for the table, code, message)
-Report = Callable[[str | None, str, str], None]
+
+class Report(Protocol):
+    """Report ``code`` at ``field`` of the task (None: the table), with its message fields."""
+
+    def __call__(self, field: str | None, code: LintCode, /, **values: Any) -> None: ...
+
 
 _PROFILE_FIELDS = tuple(TaskProfile.model_fields)
 _TASK_KEYS = (*_PROFILE_FIELDS, *sorted(LINT_ONLY_KEYS))
 _EXECUTORS = tuple(e.value for e in Executor)
-#: Above this many tasks, threads need a bounded pool (CA321).
-MANY_TASKS = 1000
+#: A thread pool above this size is not "bounded" for CA321's thousands of tasks.
 BOUNDED_POOL = 100
+#: The engine rules whose firing makes a declared executor hazardous (CA321-CA325).
+MANY_CONCURRENT_IO = "CA205"
+MUTABLE_STATE_THREADS = "CA601"
+NOT_PICKLABLE = "CA501"
+MUTABLE_STATE_PROCESSES = "CA602"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +84,9 @@ def check_task(
     """Validate ``table`` and check it against the advice; findings go to ``out``."""
     key: KeyPath = ("tasks", name)
 
-    def report(field: str | None, code_id: str, message: str) -> None:
+    def report(field: str | None, code: LintCode, /, **values: Any) -> None:
         path = key if field is None else (*key, field)
-        out.append(Diagnostic.make(config.location(path), code_id, message, task=name))
+        out.append(code.finding(config.location(path), task=name, **values))
 
     executor = _executor(table, report)
     workers = _workers(table, report)
@@ -96,7 +119,7 @@ def _with_task(diagnostic: Diagnostic, task: str) -> Diagnostic:
 
 def _executor(table: dict[str, Any], report: Report) -> Executor | None:
     if "executor" not in table:
-        report(None, "CA304", "'executor' is required: declare what the code uses today")
+        report(None, CA304, key="executor", what="what the code uses today")
         return None
     value = table["executor"]
     if isinstance(value, str) and value in _EXECUTORS:
@@ -105,8 +128,9 @@ def _executor(table: dict[str, Any], report: Report) -> Executor | None:
     choices = ", ".join(_EXECUTORS)
     report(
         "executor",
-        "CA303",
-        f"executor: expected one of {choices}, got {value!r:.60} ({type(value).__name__}){hint}",
+        CA303,
+        key="executor",
+        problem=f"expected one of {choices}, got {value!r:.60} ({type(value).__name__}){hint}",
     )
     return None
 
@@ -119,8 +143,9 @@ def _workers(table: dict[str, Any], report: Report) -> int | None:
         return value
     report(
         "workers",
-        "CA303",
-        f"workers: expected an integer >= 1, got {value!r:.60} ({type(value).__name__})",
+        CA303,
+        key="workers",
+        problem=f"expected an integer >= 1, got {value!r:.60} ({type(value).__name__})",
     )
     return None
 
@@ -132,19 +157,15 @@ def _target(table: dict[str, Any], report: Report) -> TargetSpec | None:
     if not isinstance(value, str):
         report(
             "target",
-            "CA303",
-            f"target: expected a string such as 'pkg.mod:func', got {value!r:.60} "
+            CA303,
+            key="target",
+            problem=f"expected a string such as 'pkg.mod:func', got {value!r:.60} "
             f"({type(value).__name__})",
         )
         return None
     spec = parse_target(value)
     if spec is None:
-        report(
-            "target",
-            "CA401",
-            f"target {value!r:.60} is not 'pkg.mod:func', 'path/to/file.py:func' or "
-            "'mod:Class.method'",
-        )
+        report("target", CA401, spec=f"{value!r:.60}")
     return spec
 
 
@@ -160,11 +181,12 @@ def _profile(table: dict[str, Any], name: str, report: Report) -> TaskProfile | 
             kind = error["type"]
             if kind == "extra_forbidden":
                 hint = did_you_mean(field, _TASK_KEYS)
-                report(top, "CA302", f"unknown field '{field}' in task {name}{hint}")
+                report(top, CA302, kind="field", key=field, where=f"task {name}", hint=hint)
             elif kind == "missing":
-                report(None, "CA304", f"{message}: declare the kind of work (io, cpu or mixed)")
+                report(None, CA304, key=field, what="the kind of work (io, cpu or mixed)")
             else:
-                report(top, "CA303", message)
+                # describe_error spells "FIELD: problem"; the code's template adds the field.
+                report(top, CA303, key=field, problem=message.removeprefix(f"{field}: "))
         return None
 
 
@@ -188,81 +210,56 @@ def _check_advice(decl: TaskDecl, rec: Recommendation, report: Report) -> None:
         vetoes = ", ".join(ranked.vetoed_by)
         report(
             "executor",
-            "CA310",
-            f"executor = '{declared.value}' is not viable for this profile: vetoed by "
-            f"{vetoes}; recommended: {rec.executor.value} ({rules})",
+            CA310,
+            declared=declared.value,
+            vetoes=vetoes,
+            recommended=rec.executor.value,
+            rules=rules,
         )
     else:
         place = _ranked(rec, declared)
         report(
             "executor",
-            "CA311",
-            f"executor = '{declared.value}' is not the recommended executor: "
-            f"{rec.executor.value} is ({rules}); {declared.value} ranks {place} of 4",
+            CA311,
+            declared=declared.value,
+            recommended=rec.executor.value,
+            rules=rules,
+            place=place,
+            count=len(rec.ranking),
         )
 
 
 def _check_hazards(decl: TaskDecl, rec: Recommendation, report: Report) -> None:
+    """CA32x.  Where the engine already decides a hazard, the finding follows the rule as
+    ``advise`` fired it (its reasons) instead of restating its conditions here:
+    CA321 <- CA205, CA323 <- CA601, CA324 <- CA501, CA325 <- CA602."""
     profile, executor, workers = decl.profile, decl.executor, decl.workers
     assert profile is not None
     assert executor is not None
+    fired = {reason.rule_id for reason in rec.reasons}
     cpus = rec.environment.cpus
-    table = decl.table
     if (
         executor is Executor.PROCESSES
         and profile.workload == "cpu"
         and workers is not None
         and workers > cpus
     ):
-        report(
-            "workers",
-            "CA320",
-            f"workers = {workers} exceeds the {cpus} usable CPUs for CPU-bound work in "
-            f"processes; use at most {cpus}",
-        )
+        report("workers", CA320, workers=workers, cpus=cpus)
     if (
         executor is Executor.THREADS
-        and profile.tasks >= MANY_TASKS
+        and MANY_CONCURRENT_IO in fired
         and (workers is None or workers > BOUNDED_POOL)
     ):
         pool = "without a bounded pool" if workers is None else f"with workers = {workers}"
-        report(
-            "workers" if workers is not None else "tasks",
-            "CA321",
-            f"{profile.tasks} tasks on threads {pool}: declare workers <= {BOUNDED_POOL}, or "
-            "use asyncio with async libraries",
-        )
+        where = "workers" if workers is not None else "tasks"
+        report(where, CA321, tasks=profile.tasks, pool=pool, bound=BOUNDED_POOL)
     if executor is Executor.ASYNCIO and profile.workload != "cpu" and not profile.async_libraries:
-        report(
-            "async_libraries" if "async_libraries" in table else "executor",
-            "CA322",
-            "executor = 'asyncio' but async_libraries = false: synchronous I/O in a "
-            "coroutine blocks the loop; use async libraries or threads",
-        )
-    if executor is Executor.THREADS and profile.shared_state == "mutable":
-        report(
-            "shared_state",
-            "CA323",
-            "threads with shared_state = 'mutable': writes race unless each is guarded by a "
-            "lock; pass results back instead",
-        )
-    if executor is Executor.PROCESSES and not profile.picklable:
-        report(
-            "picklable",
-            "CA324",
-            "executor = 'processes' but picklable = false: a process pool cannot send the "
-            "callable, its arguments or results",
-        )
-    if executor is Executor.PROCESSES and profile.shared_state == "mutable":
-        report(
-            "shared_state",
-            "CA325",
-            "processes with shared_state = 'mutable': each process writes its own copy; "
-            "return results and combine them in the parent",
-        )
+        report("async_libraries" if "async_libraries" in decl.table else "executor", CA322)
+    if executor is Executor.THREADS and MUTABLE_STATE_THREADS in fired:
+        report("shared_state", CA323)
+    if executor is Executor.PROCESSES and NOT_PICKLABLE in fired:
+        report("picklable", CA324)
+    if executor is Executor.PROCESSES and MUTABLE_STATE_PROCESSES in fired:
+        report("shared_state", CA325)
     if executor is Executor.SERIAL and workers is not None and workers > 1:
-        report(
-            "workers",
-            "CA326",
-            f"workers = {workers} but executor = 'serial' runs one task at a time",
-        )
+        report("workers", CA326, workers=workers)

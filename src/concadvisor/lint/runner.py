@@ -13,13 +13,13 @@ from typing import Any
 
 from ..environment import Environment
 from .codechecks import CodeFinding, check_module, check_target
-from .codes import Severity
-from .diagnostics import Diagnostic, LintResult, Location
+from .codes import CA303, CA402, CA403, CA404
+from .diagnostics import Diagnostic, LintResult, Location, Severity
 from .discovery import discover
 from .document import ConfigFile, InputError, display_path, load_config
 from .profiles import TaskDecl, check_task
 from .settings import Selection, Settings, read_settings
-from .targets import clear_caches, find_definition, load_module, resolve_module
+from .targets import NotDefined, clear_caches, find_definition, load_module, resolve_module
 
 __all__ = ["LintOptions", "lint_config", "lint_paths"]
 
@@ -96,10 +96,10 @@ def _lint_config(config: ConfigFile, run: _Run) -> tuple[list[Diagnostic], int]:
         section = config.data["tool"]["concadvisor"]
         if not isinstance(section, dict):
             out.append(
-                Diagnostic.make(
+                CA303.finding(
                     config.location(()),
-                    "CA303",
-                    f"tool.concadvisor: expected a table, got {type(section).__name__}",
+                    key="tool.concadvisor",
+                    problem=f"expected a table, got {type(section).__name__}",
                 )
             )
             return _filter(out, Settings(), {}, run.options), 0
@@ -112,10 +112,10 @@ def _lint_config(config: ConfigFile, run: _Run) -> tuple[list[Diagnostic], int]:
     count = 0
     if not isinstance(tables, dict):
         out.append(
-            Diagnostic.make(
+            CA303.finding(
                 config.location(("tasks",)),
-                "CA303",
-                f"tasks: expected a table of [tasks.NAME] tables, got {type(tables).__name__}",
+                key="tasks",
+                problem=f"expected a table of [tasks.NAME] tables, got {type(tables).__name__}",
             )
         )
         tables = {}
@@ -123,11 +123,11 @@ def _lint_config(config: ConfigFile, run: _Run) -> tuple[list[Diagnostic], int]:
         count += 1
         if not isinstance(table, dict):
             out.append(
-                Diagnostic.make(
+                CA303.finding(
                     config.location(("tasks", name)),
-                    "CA303",
-                    f"tasks.{name}: expected a table of profile fields, got {type(table).__name__}",
                     task=name,
+                    key=f"tasks.{name}",
+                    problem=f"expected a table of profile fields, got {type(table).__name__}",
                 )
             )
             continue
@@ -171,41 +171,45 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
     resolved = resolve_module(spec, base)
     if resolved is None:
         if spec.is_path:
-            where = f"target file '{spec.module}' not found (relative to {display_path(base)})"
+            kind, searched = "file", f"relative to {display_path(base)}"
         else:
-            where = (
-                f"target module '{spec.module}' not found (searched {display_path(base)}, "
-                "its src/ and sys.path)"
+            kind, searched = "module", f"searched {display_path(base)}, its src/ and sys.path"
+        return [
+            CA402.finding(
+                target_at, task=decl.name, kind=kind, module=spec.module, searched=searched
             )
-        return [Diagnostic.make(target_at, "CA402", where, task=decl.name)]
+        ]
     if resolved == "opaque":
         return []  # an extension or built-in module: nothing to read
     source = load_module(resolved)
     module_display = display_path(resolved, run.options.base)
     if source.tree is None:
         return [
-            Diagnostic.make(
+            CA404.finding(
                 Location(module_display, source.error_line, source.error_column),
-                "CA404",
-                f"cannot analyse {module_display} (target of task {decl.name}): {source.error}",
                 task=decl.name,
                 related=(target_at,),
+                module=module_display,
+                owner=decl.name,
+                reason=source.error,
             )
         ]
     definition = find_definition(source.tree, spec.attr, module_display)
-    if isinstance(definition, str):
-        return [Diagnostic.make(target_at, "CA403", definition, task=decl.name)]
+    if isinstance(definition, NotDefined):
+        return [
+            CA403.finding(
+                target_at,
+                task=decl.name,
+                name=definition.name,
+                where=definition.where,
+                hint=definition.hint,
+            )
+        ]
     findings = check_target(source, definition, decl.executor)
     if resolved not in run.module_findings:
         run.module_findings[resolved] = check_module(source)
     findings += run.module_findings[resolved]
     return [
-        Diagnostic.make(
-            Location(module_display, f.line, f.column),
-            f.code,
-            f.message,
-            task=decl.name,
-            related=(target_at,),
-        )
+        f.diagnostic(Location(module_display, f.line, f.column), decl.name, (target_at,))
         for f in findings
     ]

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..validation import did_you_mean
-from .codes import CODES, Severity
-from .diagnostics import Diagnostic
+from .codes import CA302, CA303, CODES
+from .diagnostics import Diagnostic, Severity
 from .document import ConfigFile
 from .tomlpos import KeyPath
 
@@ -76,10 +76,10 @@ def check_selectors(
     """Validate a TOML list of code selectors; problems are CA303 findings at the element."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         out.append(
-            Diagnostic.make(
+            CA303.finding(
                 config.location(key),
-                "CA303",
-                f'{what}: expected a list of code strings such as ["CA311"], got {value!r:.60}',
+                key=what,
+                problem=f'expected a list of code strings such as ["CA311"], got {value!r:.60}',
             )
         )
         return ()
@@ -88,9 +88,7 @@ def check_selectors(
         selector = item.strip().upper()
         problem = selector_problem(selector)
         if problem is not None:
-            out.append(
-                Diagnostic.make(config.location((*key, index)), "CA303", f"{what}: {problem}")
-            )
+            out.append(CA303.finding(config.location((*key, index)), key=what, problem=problem))
             continue
         selectors.append(selector)
     return tuple(selectors)
@@ -111,10 +109,12 @@ def read_settings(config: ConfigFile, out: list[Diagnostic]) -> Settings:
                 else ""
             )
             out.append(
-                Diagnostic.make(
+                CA302.finding(
                     config.location((key,)),
-                    "CA302",
-                    f"unknown setting '{key}' in {where}{hint}{extra}",
+                    kind="setting",
+                    key=key,
+                    where=where,
+                    hint=hint + extra,
                 )
             )
     select: tuple[str, ...] = ("CA",)
@@ -135,10 +135,10 @@ def read_settings(config: ConfigFile, out: list[Diagnostic]) -> Settings:
             fail_on = value
         else:
             out.append(
-                Diagnostic.make(
+                CA303.finding(
                     config.location(("fail-on",)),
-                    "CA303",
-                    f"fail-on: expected 'error' or 'warning', got {value!r:.60}",
+                    key="fail-on",
+                    problem=f"expected 'error' or 'warning', got {value!r:.60}",
                 )
             )
     return Settings(Selection(select, ignore), fail_on)

@@ -16,10 +16,11 @@ import warnings
 from dataclasses import dataclass, field
 from importlib.machinery import PathFinder
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "ModuleSource",
+    "NotDefined",
     "TargetDef",
     "TargetSpec",
     "char_column",
@@ -193,10 +194,18 @@ def _scope_bindings(body: list[ast.stmt]) -> dict[str, ast.AST]:
     return found
 
 
+class NotDefined(NamedTuple):
+    """The part of a target that ``find_definition`` did not find (CA403's fields)."""
+
+    name: str
+    where: str
+    hint: str
+
+
 def find_definition(
     tree: ast.Module, attr: tuple[str, ...], module: str = "the module"
-) -> TargetDef | str:
-    """The definition of ``attr`` in ``tree``, or a message naming the part not found."""
+) -> TargetDef | NotDefined:
+    """The definition of ``attr`` in ``tree``, or which part of it is not defined."""
     bindings = _scope_bindings(tree.body)
     nested = False
     node: ast.AST | None = None
@@ -207,7 +216,7 @@ def find_definition(
             from ..validation import did_you_mean
 
             hint = did_you_mean(name, sorted(bindings))
-            return f"'{name}' is not defined in {where}{hint}"
+            return NotDefined(name, where, hint)
         last = index == len(attr) - 1
         if last:
             break

@@ -1,13 +1,15 @@
-"""Rules: the catalogue, the vocabulary to write new ones, and the engine."""
+"""Rules: the catalogue, the vocabulary to write new ones, and the engine.
+
+The documentation of every code (rules and lint codes) is :mod:`concadvisor.registry`.
+"""
 
 from __future__ import annotations
 
 from .base import CodeDoc, Facts, Fired, Note, Offload, Rule, Score, Veto, Warn, fire
-from .catalogue import FAMILIES, RULES, all_codes, get_code
+from .catalogue import RULES
 from .engine import Decision, evaluate
 
 __all__ = [
-    "FAMILIES",
     "RULES",
     "CodeDoc",
     "Decision",
@@ -19,8 +21,6 @@ __all__ = [
     "Score",
     "Veto",
     "Warn",
-    "all_codes",
     "evaluate",
     "fire",
-    "get_code",
 ]

@@ -194,7 +194,7 @@ RULES: tuple[Rule, ...] = (
             "parallelism as processes without pickling arguments and results."
         ),
         example="workload='cpu', releases_gil=True, tasks=16 -> threads +5, processes +2",
-        effect="score: threads +5 (+2 for mixed work), processes +2",
+        effect="score: threads +5, processes +2 (mixed work: threads +2, processes +0)",
         check=_threads_for_native_cpu,
     ),
     Rule(
@@ -208,7 +208,7 @@ RULES: tuple[Rule, ...] = (
             "the start-up and pickling costs of processes."
         ),
         example="workload='cpu', free_threaded=True, tasks=8 -> threads +5, processes +2",
-        effect="score: threads +5 (+2 for mixed work), processes +2",
+        effect="score: threads +5, processes +2 (mixed work: threads +2, processes +0)",
         check=_free_threaded_build,
     ),
     Rule(

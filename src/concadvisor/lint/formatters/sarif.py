@@ -13,19 +13,19 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from ..._version import __version__
-from ..codes import CODES, Severity
-from ..diagnostics import Diagnostic, LintResult, Location
+from ...registry import LINT_CODES
+from ..diagnostics import Diagnostic, LintResult, Location, Severity
 
 __all__ = ["LEVELS", "as_sarif", "render"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS: dict[Severity, str] = {"error": "error", "warning": "warning"}
-_RULE_INDEX = {code.id: index for index, code in enumerate(CODES)}
+_RULE_INDEX = {code.id: index for index, code in enumerate(LINT_CODES)}
 
 
 def _rules() -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = []
-    for code in CODES:
+    for code in LINT_CODES:
         markdown = (
             f"**{code.title}** ({code.effect})\n\n{code.rationale}\n\n"
             f"**Use instead:** {code.fix}\n\n**Example:**\n\n```\n{code.example}\n```"
