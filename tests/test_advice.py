@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
 from concadvisor import (
     Environment,
     Executor,
     Fired,
+    Recommendation,
     Rule,
     RuleError,
     Score,
@@ -18,6 +20,9 @@ from concadvisor import (
     fire,
 )
 from concadvisor.rules.base import Check, Facts
+
+from conftest import ROOT
+from strategies import environments, profile_dicts
 
 E = Executor
 
@@ -202,3 +207,38 @@ def test_rules_favouring_explains_the_choice(env4: Environment) -> None:
     assert "5000 concurrent I/O tasks" in rec.summary
     cpu = advise({"workload": "cpu", "tasks": 64}, environment=env4)
     assert cpu.rules_favouring(E.THREADS)[:2] == ["CA103", "CA102"]
+
+
+#: Full Recommendation JSON pinned for two profiles (regenerate only for an intended change:
+#: ``advise(PINNED[name], environment=Environment.example()).model_dump_json(indent=2)``).
+PINNED: dict[str, dict[str, Any]] = {
+    "io_async_5000": {"name": "crawl", "workload": "io", "tasks": 5000, "async_libraries": True},
+    "mixed_pipeline": {
+        "name": "pipeline",
+        "workload": "mixed",
+        "tasks": 50,
+        "task_seconds": 0.2,
+        "async_libraries": True,
+        "refactor_tolerance": "high",
+        "shared_state": "mutable",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_recommendation_json_is_pinned(name: str) -> None:
+    expected = (ROOT / "tests" / "data" / "advice" / f"{name}.json").read_text(encoding="utf-8")
+    rec = advise(PINNED[name], environment=Environment.example())
+    assert rec.model_dump_json(indent=2) + "\n" == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=profile_dicts(), env=environments())
+def test_trusted_construction_equals_validation(data: dict[str, Any], env: Environment) -> None:
+    """advise() skips revalidating what it built itself: the result must be exactly what
+    validating the same values gives (types, defaults, JSON)."""
+    rec = advise(data, environment=env)
+    validated = Recommendation.model_validate(rec.model_dump())
+    assert validated == rec
+    assert validated.model_dump_json() == rec.model_dump_json()
+    assert validated.model_fields_set == rec.model_fields_set

@@ -152,3 +152,55 @@ def test_pre_commit_hook_runs_lint() -> None:
     assert "id: concadvisor-lint" in text
     assert "entry: concadvisor lint" in text
     assert Path(ROOT / "docs" / "lint.md").exists()
+
+
+def _lint_one(tmp_path: Path, table: str) -> set[str]:
+    (tmp_path / "concadvisor.toml").write_text(f"[tasks.job]\n{table}\n", encoding="utf-8")
+    result = lint_paths([str(tmp_path)], LintOptions(base=tmp_path))
+    assert not result.input_errors
+    return {d.code for d in result.diagnostics}
+
+
+@pytest.mark.parametrize(
+    ("table", "code", "expected"),
+    [
+        # CA323 follows CA601: one task has nothing to race with.
+        (
+            'workload = "io"\ntasks = 8\nshared_state = "mutable"\nexecutor = "threads"',
+            "CA323",
+            True,
+        ),
+        (
+            'workload = "io"\ntasks = 1\nshared_state = "mutable"\nexecutor = "threads"',
+            "CA323",
+            False,
+        ),
+        # CA325 follows CA602.
+        (
+            'workload = "cpu"\ntasks = 8\nshared_state = "mutable"\nexecutor = "processes"',
+            "CA325",
+            True,
+        ),
+        (
+            'workload = "cpu"\ntasks = 1\nshared_state = "mutable"\nexecutor = "processes"',
+            "CA325",
+            False,
+        ),
+        # CA324 follows CA501.
+        ('workload = "cpu"\ntasks = 8\npicklable = false\nexecutor = "processes"', "CA324", True),
+        ('workload = "cpu"\ntasks = 8\nexecutor = "processes"', "CA324", False),
+        # CA321 follows CA205 (thousands of concurrent I/O tasks), then asks for a bound.
+        ('workload = "io"\ntasks = 5000\nexecutor = "threads"', "CA321", True),
+        ('workload = "io"\ntasks = 5000\nexecutor = "threads"\nworkers = 32', "CA321", False),
+        ('workload = "io"\ntasks = 999\nexecutor = "threads"', "CA321", False),
+        (
+            'workload = "cpu"\ntasks = 5000\nreleases_gil = true\nexecutor = "threads"',
+            "CA321",
+            False,
+        ),
+    ],
+)
+def test_profile_hazards_follow_the_engine_rules(
+    tmp_path: Path, table: str, code: str, expected: bool
+) -> None:
+    assert (code in _lint_one(tmp_path, table)) is expected

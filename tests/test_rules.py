@@ -209,3 +209,16 @@ def test_offload_only_applies_to_its_primaries(env4: Environment) -> None:
     fired = RULES_BY_ID["CA801"].check(_facts({"workload": "mixed", "tasks": 50}, {}))
     assert fired is not None
     assert any(isinstance(e, Offload) for e in fired.effects)
+
+
+@pytest.mark.parametrize("rule_id", ["CA104", "CA105"])
+def test_native_and_free_threaded_cpu_score_mixed_work_as_documented(rule_id: str) -> None:
+    """Effect: 'threads +5, processes +2 (mixed work: threads +2, processes +0)'."""
+    extra = {"releases_gil": True} if rule_id == "CA104" else {"free_threaded": True}
+    rule = RULES_BY_ID[rule_id]
+    assert rule.effect == "score: threads +5, processes +2 (mixed work: threads +2, processes +0)"
+    for workload, threads, processes in (("cpu", 5, 2), ("mixed", 2, 0)):
+        fired = rule.check(_facts({"workload": workload, "tasks": 10, **extra}, {}))
+        assert fired is not None
+        scores = {e.executor: e.delta for e in fired.effects if isinstance(e, Score)}
+        assert scores == {Executor.THREADS: threads, Executor.PROCESSES: processes}
