@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..errors import RuleError
 from ..profile import Executor
@@ -28,8 +28,9 @@ SIMPLICITY: tuple[Executor, ...] = (
 _SIMPLICITY_INDEX = {executor: i for i, executor in enumerate(SIMPLICITY)}
 
 
-@dataclass(frozen=True, slots=True)
-class FiredRule:
+class FiredRule(NamedTuple):
+    """A rule that fired and what it returned (a tuple: one is made per fired rule per call)."""
+
     rule: Rule
     fired: Fired
 

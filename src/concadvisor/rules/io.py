@@ -6,6 +6,35 @@ from ._helpers import ASYNCIO, PROCESSES, THREADS, only
 from .base import Facts, Fired, Rule, Score, Veto, Warn, fire
 from .thresholds import MANY_IO_TASKS, THREAD_IO_CAP
 
+_ASYNC_LIBRARIES = fire(
+    "Async-capable libraries exist for this I/O: coroutines handle many concurrent "
+    "operations with almost no switching cost.",
+    Score(ASYNCIO, 2),
+)
+
+_NO_ASYNC_LIBRARIES = fire(
+    "No async-capable libraries for this I/O and no event loop yet: coroutines would "
+    "only hand each blocking call to a thread.",
+    Veto(ASYNCIO),
+)
+
+_NO_REFACTOR = fire(
+    "Rewriting the code to async/await is not acceptable (refactor_tolerance 'none').",
+    Veto(ASYNCIO),
+)
+
+_IN_EVENT_LOOP = fire(
+    "The calling code already runs inside an event loop: coroutines fit without a "
+    "bridge, and anything else must be awaited through run_in_executor.",
+    Score(ASYNCIO, 3),
+    Warn(
+        "Called from an event loop: submit pool work with "
+        "`await loop.run_in_executor(pool, func, arg)` or `asyncio.to_thread`, never "
+        "block the loop waiting for a future.",
+        when=only(THREADS, PROCESSES),
+    ),
+)
+
 
 def _coroutines_with_async_libraries(f: Facts) -> Fired | None:
     p = f.profile
@@ -13,32 +42,21 @@ def _coroutines_with_async_libraries(f: Facts) -> Fired | None:
         return None
     if p.refactor_tolerance == "none" and not p.already_async:
         return None
-    return fire(
-        "Async-capable libraries exist for this I/O: coroutines handle many concurrent "
-        "operations with almost no switching cost.",
-        Score(ASYNCIO, 2),
-    )
+    return _ASYNC_LIBRARIES
 
 
 def _no_async_libraries(f: Facts) -> Fired | None:
     p = f.profile
     if p.async_libraries or p.already_async:
         return None
-    return fire(
-        "No async-capable libraries for this I/O and no event loop yet: coroutines would "
-        "only hand each blocking call to a thread.",
-        Veto(ASYNCIO),
-    )
+    return _NO_ASYNC_LIBRARIES
 
 
 def _no_refactor(f: Facts) -> Fired | None:
     p = f.profile
     if p.refactor_tolerance != "none" or p.already_async:
         return None
-    return fire(
-        "Rewriting the code to async/await is not acceptable (refactor_tolerance 'none').",
-        Veto(ASYNCIO),
-    )
+    return _NO_REFACTOR
 
 
 def _sync_code_keeps_threads(f: Facts) -> Fired | None:
@@ -72,17 +90,7 @@ def _many_concurrent_io(f: Facts) -> Fired | None:
 def _already_in_event_loop(f: Facts) -> Fired | None:
     if not f.profile.already_async:
         return None
-    return fire(
-        "The calling code already runs inside an event loop: coroutines fit without a "
-        "bridge, and anything else must be awaited through run_in_executor.",
-        Score(ASYNCIO, 3),
-        Warn(
-            "Called from an event loop: submit pool work with "
-            "`await loop.run_in_executor(pool, func, arg)` or `asyncio.to_thread`, never "
-            "block the loop waiting for a future.",
-            when=only(THREADS, PROCESSES),
-        ),
-    )
+    return _IN_EVENT_LOOP
 
 
 RULES: tuple[Rule, ...] = (

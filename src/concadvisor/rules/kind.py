@@ -13,6 +13,27 @@ _SIMPLEST = fire(
 )
 
 
+_OVERLAP_SCORES = (Score(THREADS, 3), Score(ASYNCIO, 3), Score(PROCESSES, 1))
+_GIL_SERIALISES = fire(
+    "Pure-Python CPU work on an interpreter with a GIL: only one thread runs bytecode at "
+    "a time, so threads cannot speed it up.",
+    Veto(THREADS),
+)
+
+_NO_COROUTINES_FOR_CPU = fire(
+    "Coroutines run on one thread and switch only at 'await': CPU work gets no "
+    "parallelism and blocks the event loop.",
+    Veto(ASYNCIO),
+)
+
+_ONE_USABLE_CPU = fire(
+    "Only one usable CPU (affinity or container quota): no executor can speed up CPU "
+    "work; processes and threads only add overhead.",
+    Veto(PROCESSES),
+    Veto(THREADS),
+)
+
+
 def _simplest_first(f: Facts) -> Fired | None:
     return _SIMPLEST
 
@@ -20,23 +41,17 @@ def _simplest_first(f: Facts) -> Fired | None:
 def _io_overlaps_waiting(f: Facts) -> Fired | None:
     if not (f.does_io and f.many):
         return None
-    return fire(
+    return Fired(
         f"The work waits on I/O and {f.tasks} tasks can wait at the same time: threads or "
         "coroutines overlap the waiting.",
-        Score(THREADS, 3),
-        Score(ASYNCIO, 3),
-        Score(PROCESSES, 1),
+        _OVERLAP_SCORES,
     )
 
 
 def _gil_serialises_python_cpu(f: Facts) -> Fired | None:
     if f.workload != "cpu" or not f.gil_bound:
         return None
-    return fire(
-        "Pure-Python CPU work on an interpreter with a GIL: only one thread runs bytecode at "
-        "a time, so threads cannot speed it up.",
-        Veto(THREADS),
-    )
+    return _GIL_SERIALISES
 
 
 def _processes_for_cpu(f: Facts) -> Fired | None:
@@ -78,22 +93,13 @@ def _free_threaded_build(f: Facts) -> Fired | None:
 def _no_coroutines_for_cpu(f: Facts) -> Fired | None:
     if f.workload != "cpu":
         return None
-    return fire(
-        "Coroutines run on one thread and switch only at 'await': CPU work gets no "
-        "parallelism and blocks the event loop.",
-        Veto(ASYNCIO),
-    )
+    return _NO_COROUTINES_FOR_CPU
 
 
 def _one_usable_cpu(f: Facts) -> Fired | None:
     if f.cpus != 1 or f.workload != "cpu":
         return None
-    return fire(
-        "Only one usable CPU (affinity or container quota): no executor can speed up CPU "
-        "work; processes and threads only add overhead.",
-        Veto(PROCESSES),
-        Veto(THREADS),
-    )
+    return _ONE_USABLE_CPU
 
 
 def _cpu_fraction_contradicts_workload(f: Facts) -> Fired | None:

@@ -6,6 +6,26 @@ from ._helpers import ASYNCIO, PROCESSES, THREADS, only
 from .base import Facts, Fired, Note, Offload, Rule, Score, Warn, fire
 from .thresholds import CPU_DOMINANT_FRACTION, NEGLIGIBLE_CPU_FRACTION
 
+_SYNC_IO_IN_LOOP = fire(
+    "The code runs on an event loop but its I/O libraries are synchronous: each call "
+    "must go to a thread (asyncio.to_thread) or it stalls the loop.",
+    Offload(THREADS, only(ASYNCIO), part="io"),
+    Warn(
+        "Call the synchronous I/O through `await asyncio.to_thread(func, ...)`; calling "
+        "it directly inside `async def` blocks every coroutine on the loop.",
+        when=only(ASYNCIO),
+    ),
+)
+
+_BLOCKING_STALLS_LOOP = fire(
+    "CPU work or blocking calls inside a coroutine stop the whole event loop.",
+    Warn(
+        "Never call blocking code directly inside `async def`: offload it with "
+        "`await asyncio.to_thread(...)` or `loop.run_in_executor(pool, ...)`.",
+        when=only(ASYNCIO),
+    ),
+)
+
 
 def _cpu_part_matters(f: Facts) -> bool:
     fraction = f.profile.cpu_fraction
@@ -51,16 +71,7 @@ def _sync_io_inside_loop(f: Facts) -> Fired | None:
     p = f.profile
     if not (p.already_async and not p.async_libraries and f.does_io):
         return None
-    return fire(
-        "The code runs on an event loop but its I/O libraries are synchronous: each call "
-        "must go to a thread (asyncio.to_thread) or it stalls the loop.",
-        Offload(THREADS, only(ASYNCIO), part="io"),
-        Warn(
-            "Call the synchronous I/O through `await asyncio.to_thread(func, ...)`; calling "
-            "it directly inside `async def` blocks every coroutine on the loop.",
-            when=only(ASYNCIO),
-        ),
-    )
+    return _SYNC_IO_IN_LOOP
 
 
 def _blocking_calls_stall_loop(f: Facts) -> Fired | None:
@@ -68,14 +79,7 @@ def _blocking_calls_stall_loop(f: Facts) -> Fired | None:
     cpu_heavy = p.cpu_fraction is not None and p.cpu_fraction >= NEGLIGIBLE_CPU_FRACTION
     if not (f.workload == "mixed" or cpu_heavy):
         return None
-    return fire(
-        "CPU work or blocking calls inside a coroutine stop the whole event loop.",
-        Warn(
-            "Never call blocking code directly inside `async def`: offload it with "
-            "`await asyncio.to_thread(...)` or `loop.run_in_executor(pool, ...)`.",
-            when=only(ASYNCIO),
-        ),
-    )
+    return _BLOCKING_STALLS_LOOP
 
 
 def _modern_asyncio_note(structured: str) -> Fired:

@@ -5,51 +5,57 @@ from __future__ import annotations
 from ._helpers import ASYNCIO, PROCESSES, THREADS, only
 from .base import Facts, Fired, Rule, Score, Warn, fire
 
+_MUTABLE_THREADS = fire(
+    "Threads share mutable state and can be pre-empted between any two bytecodes: "
+    "races and, once locks are added, deadlocks.",
+    Score(THREADS, -1),
+    Warn(
+        "Threads and mutable shared state: protect it with a threading.Lock (always "
+        "acquired in the same order) or, better, have tasks return results and combine "
+        "them in one place.",
+        when=only(THREADS),
+    ),
+)
+
+_MUTABLE_PROCESSES = fire(
+    "Processes share no memory: every process mutates its own copy, and sharing "
+    "changes needs a Manager, shared memory or messages.",
+    Score(PROCESSES, -2),
+    Warn(
+        "Processes do not see each other's changes to shared state: return results "
+        "and merge them in the parent, or use multiprocessing.Manager/shared_memory.",
+        when=only(PROCESSES),
+    ),
+)
+
+_MUTABLE_COROUTINES = fire(
+    "Coroutines switch only at 'await': code between two awaits runs without "
+    "interruption, so shared state is easier to keep consistent.",
+    Score(ASYNCIO, 1),
+    Warn(
+        "State can still change across an 'await': re-check it after awaiting, or "
+        "guard multi-step updates with asyncio.Lock.",
+        when=only(ASYNCIO),
+    ),
+)
+
 
 def _mutable_state_threads(f: Facts) -> Fired | None:
     if f.profile.shared_state != "mutable" or not f.many:
         return None
-    return fire(
-        "Threads share mutable state and can be pre-empted between any two bytecodes: "
-        "races and, once locks are added, deadlocks.",
-        Score(THREADS, -1),
-        Warn(
-            "Threads and mutable shared state: protect it with a threading.Lock (always "
-            "acquired in the same order) or, better, have tasks return results and combine "
-            "them in one place.",
-            when=only(THREADS),
-        ),
-    )
+    return _MUTABLE_THREADS
 
 
 def _mutable_state_processes(f: Facts) -> Fired | None:
     if f.profile.shared_state != "mutable" or not f.many:
         return None
-    return fire(
-        "Processes share no memory: every process mutates its own copy, and sharing "
-        "changes needs a Manager, shared memory or messages.",
-        Score(PROCESSES, -2),
-        Warn(
-            "Processes do not see each other's changes to shared state: return results "
-            "and merge them in the parent, or use multiprocessing.Manager/shared_memory.",
-            when=only(PROCESSES),
-        ),
-    )
+    return _MUTABLE_PROCESSES
 
 
 def _mutable_state_coroutines(f: Facts) -> Fired | None:
     if f.profile.shared_state != "mutable" or not f.many or not f.does_io:
         return None
-    return fire(
-        "Coroutines switch only at 'await': code between two awaits runs without "
-        "interruption, so shared state is easier to keep consistent.",
-        Score(ASYNCIO, 1),
-        Warn(
-            "State can still change across an 'await': re-check it after awaiting, or "
-            "guard multi-step updates with asyncio.Lock.",
-            when=only(ASYNCIO),
-        ),
-    )
+    return _MUTABLE_COROUTINES
 
 
 def _read_only_state_processes(f: Facts) -> Fired | None:
