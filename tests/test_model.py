@@ -11,14 +11,10 @@ from hypothesis import strategies as st
 
 from concadvisor import Environment, advise
 from concadvisor.costs import DEFAULT_COSTS, MachineCosts, predict
-from concadvisor.costs.model import (
-    Inputs,
-    asyncio_seconds,
-    predict_inputs,
-    process_seconds,
-    thread_seconds,
-    waves,
-)
+from concadvisor.costs.model import Inputs, predict_inputs, waves
+from concadvisor.executors.asyncio import asyncio_seconds
+from concadvisor.executors.processes import process_seconds
+from concadvisor.executors.threads import thread_seconds
 from concadvisor.rules.base import Facts
 from concadvisor.rules.thresholds import predicted
 
