@@ -107,7 +107,9 @@ def predict_inputs(x: Inputs, costs: MachineCosts) -> Prediction:
     return Prediction(serial, executors, costs.source, x)
 
 
-def _widths(workers: int | Mapping[str, int] | None, suggested: Widths) -> Widths:
+def _widths(
+    workers: int | Mapping[Executor, int] | Mapping[str, int] | None, suggested: Widths
+) -> Widths:
     if workers is None:
         return suggested
     if isinstance(workers, int):
@@ -140,7 +142,7 @@ def predict(
     profile: TaskProfile | Mapping[str, Any],
     environment: Environment | None = None,
     *,
-    workers: int | Mapping[str, int] | None = None,
+    workers: int | Mapping[Executor, int] | Mapping[str, int] | None = None,
     chunksize: int | None = None,
     include_startup: bool = True,
     awaits_io: bool | None = None,
