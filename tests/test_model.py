@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from concadvisor import Environment, advise
+from concadvisor import Environment, TaskProfile, advise
 from concadvisor.costs import DEFAULT_COSTS, MachineCosts, predict
-from concadvisor.costs.model import (
-    Inputs,
-    asyncio_seconds,
-    predict_inputs,
-    process_seconds,
-    thread_seconds,
-    waves,
-)
+from concadvisor.costs.model import Inputs, predict_inputs, waves
+from concadvisor.executors.asyncio import asyncio_seconds
+from concadvisor.executors.processes import process_seconds
+from concadvisor.executors.threads import thread_seconds
 from concadvisor.rules.base import Facts
 from concadvisor.rules.thresholds import predicted
 
@@ -316,3 +314,57 @@ def test_rules_and_advice_share_one_prediction() -> None:
     first = predicted(facts)
     assert first is not None and predicted(facts) is first
     assert predicted(Facts(TaskProfile(workload="io"), Environment.example())) is None
+
+
+# --- totality over extreme values (F7 of issue 14) --------------------------------------
+
+_HUGE_INTS = st.integers(min_value=-(2**1100), max_value=2**1100) | st.sampled_from(
+    [2**1024, 2**63, 10**12, 10**12 + 1, 2**50, 2**50 + 1, 2**16, 2**16 + 1]
+)
+_EXTREME_FLOATS = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True) | (
+    st.sampled_from([5e-324, 2.2e-308, 1e-9, 1e-10, 1e9, 1.0000001e9, 1.7976931348623157e308])
+)
+
+
+@st.composite
+def extreme_profiles(draw: st.DrawFn) -> dict[str, Any]:
+    data: dict[str, Any] = {"workload": draw(st.sampled_from(["io", "cpu", "mixed"]))}
+    numbers: dict[str, st.SearchStrategy[Any]] = {
+        "tasks": _HUGE_INTS,
+        "task_seconds": _EXTREME_FLOATS,
+        "payload_bytes": _HUGE_INTS,
+        "cpus": _HUGE_INTS,
+        "cpu_fraction": _EXTREME_FLOATS | st.floats(min_value=0, max_value=1e-300),
+    }
+    for key, strategy in numbers.items():
+        if draw(st.booleans()):
+            data[key] = draw(strategy)
+    for key in ("releases_gil", "async_libraries", "free_threaded", "picklable"):
+        if draw(st.booleans()):
+            data[key] = draw(st.booleans())
+    return data
+
+
+@settings(max_examples=400, deadline=None)
+@given(extreme_profiles(), environments())
+def test_advice_is_total_over_extreme_numbers(data: dict[str, Any], env: Environment) -> None:
+    """Anything but a ValidationError is a bug; every speedup quoted is a finite positive."""
+    try:
+        profile = TaskProfile.model_validate(data)
+    except ValidationError:
+        return
+    rec = advise(profile, environment=env)
+    for value in (rec.predicted_speedup or {}).values():
+        assert math.isfinite(value) and value > 0
+    for text in (rec.summary, *(r.message for r in rec.reasons)):
+        assert not re.search(r"\b(nan|inf)\b", text, re.IGNORECASE), text
+    if profile.task_seconds is not None:
+        for workers in (None, 1, 10**6):
+            for item in predict(profile, env, workers=workers).executors.values():
+                assert math.isfinite(item.seconds) and item.seconds > 0
+                assert math.isfinite(item.speedup) and item.speedup > 0
+
+
+def test_a_300_digit_task_count_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match="tasks"):
+        advise({"workload": "cpu", "task_seconds": 1, "tasks": 2**1024})

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from concadvisor import Environment, Executor, advise
+from concadvisor.costs import predict
+from concadvisor.workers import chunksize_for
 
 E = Executor
 
@@ -94,3 +99,24 @@ def test_snippet_runs_as_written(
 def test_processes_snippet_batches_many_tiny_tasks() -> None:
     rec = advise({"workload": "cpu", "tasks": 100_000}, environment=Environment.example())
     assert "chunksize=6250" in rec.snippet
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tasks=st.integers(min_value=2, max_value=10**7),
+    cpus=st.integers(min_value=2, max_value=256),
+    task_seconds=st.floats(min_value=1e-6, max_value=10),
+)
+def test_snippet_batches_as_the_cost_model_predicts(
+    tasks: int, cpus: int, task_seconds: float
+) -> None:
+    """One chunksize: the processes snippet passes what the cost model assumed."""
+    profile = {"workload": "cpu", "tasks": tasks, "cpus": cpus, "task_seconds": task_seconds}
+    env = Environment.example()
+    rec = advise(profile, environment=env)
+    if rec.executor is not Executor.PROCESSES:
+        return
+    assumed = predict(profile, env).inputs.chunksize
+    assert assumed == chunksize_for(tasks, rec.workers)
+    match = re.search(r"chunksize=(\d+)", rec.snippet)
+    assert (int(match[1]) if match else 1) == assumed

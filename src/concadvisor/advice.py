@@ -27,7 +27,6 @@ Confidence = Literal["low", "medium", "high"]
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 _SERIAL = Executor.SERIAL
-_VALUE: dict[Executor, str] = {e: e.value for e in Executor}
 _VETO_TEXT: dict[Executor, str] = {e: f"veto {e.value}" for e in Executor}
 _OFFLOAD_TEXT: dict[Executor, str] = {e: f"offload {e.value}" for e in Executor}
 
@@ -274,13 +273,7 @@ def _recommendation(decision: Decision) -> Recommendation:
     prediction = predicted(facts)
     speedups: dict[str, float] | None = None
     if prediction is not None:
-        executors = prediction.executors
-        speedups = {
-            "serial": 1.0,
-            "threads": executors["threads"].speedup,
-            "processes": executors["processes"].speedup,
-            "asyncio": executors["asyncio"].speedup,
-        }
+        speedups = prediction.speedup
     snippet = render_snippet(
         executor,
         offload,
@@ -338,7 +331,7 @@ def _summary(decision: Decision, workers: int, key: str, speedups: dict[str, flo
         what = f"Use asyncio coroutines, at most {workers} at once"
     # The model predicts one executor at a time: no quote for a combination (offload).
     if speedups is not None and executor is not Executor.SERIAL and decision.offload is None:
-        what += f" ({format_speedup(speedups[_VALUE[executor]])} predicted)"
+        what += f" ({format_speedup(speedups[executor.value])} predicted)"
     if decision.offload is not None:
         what += (
             f", offloading the {decision.offload_part or 'cpu'} part to {decision.offload.value}"

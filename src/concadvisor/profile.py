@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "CPUS_MAX",
+    "PAYLOAD_BYTES_MAX",
+    "TASKS_MAX",
+    "TASK_SECONDS_MAX",
+    "TASK_SECONDS_MIN",
     "Executor",
     "RefactorTolerance",
     "SharedState",
@@ -27,6 +32,21 @@ Workload = Literal["io", "cpu", "mixed"]
 RefactorTolerance = Literal["none", "low", "high"]
 SharedState = Literal["none", "read_only", "mutable"]
 StartMethod = Literal["fork", "spawn", "forkserver"]
+
+# Generous bounds on the numbers a profile may carry.  Far beyond any real task, they keep
+# every figure the cost model derives from them (n t, n b, ...) a finite float: without
+# them a 300-digit task count overflowed float conversion and huge durations made NaN.
+
+#: At most a trillion tasks in one batch.
+TASKS_MAX: Final = 10**12
+#: One task takes at least a nanosecond (no Python call is shorter) ...
+TASK_SECONDS_MIN: Final = 1e-9
+#: ... and at most a billion seconds (about 32 years).
+TASK_SECONDS_MAX: Final = 1e9
+#: At most a pebibyte moved per task.
+PAYLOAD_BYTES_MAX: Final = 2**50
+#: At most 65,536 usable CPUs.
+CPUS_MAX: Final = 2**16
 
 
 class Executor(str, Enum):
@@ -112,20 +132,28 @@ class TaskProfile(BaseModel):
     tasks: int = Field(
         default=1,
         ge=1,
-        description="Number of independent units of work that could run at the same time.",
+        le=TASKS_MAX,
+        description=(
+            "Number of independent units of work that could run at the same time (at most 10**12)."
+        ),
     )
     task_seconds: float | None = Field(
         default=None,
-        gt=0.0,
+        ge=TASK_SECONDS_MIN,
+        le=TASK_SECONDS_MAX,
         allow_inf_nan=False,
-        description="Typical serial duration of one task, in seconds. None: unknown.",
+        description=(
+            "Typical serial duration of one task, in seconds, from 1e-9 (a nanosecond) to "
+            "1e9 (about 32 years). None: unknown."
+        ),
     )
     payload_bytes: int | None = Field(
         default=None,
         ge=0,
+        le=PAYLOAD_BYTES_MAX,
         description=(
-            "Bytes sent to plus returned from one task (what a process pool must pickle). "
-            "None: unknown."
+            "Bytes sent to plus returned from one task (what a process pool must pickle), "
+            "at most 2**50. None: unknown."
         ),
     )
     shared_state: SharedState = Field(
@@ -151,8 +179,10 @@ class TaskProfile(BaseModel):
     cpus: int | None = Field(
         default=None,
         ge=1,
+        le=CPUS_MAX,
         description=(
-            "Usable CPUs. None: detected (CPU affinity, cgroup quota, os.process_cpu_count)."
+            "Usable CPUs, at most 65536. None: detected (CPU affinity, cgroup quota, "
+            "os.process_cpu_count)."
         ),
     )
     free_threaded: bool | None = Field(

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .advice import Recommendation
+from .profile import Executor
 from .rules.base import CodeDoc, Rule
 
 __all__ = [
@@ -46,7 +47,7 @@ def make_console(file: IO[str] | None = None) -> Console:
 def render_recommendation(console: Console, rec: Recommendation) -> None:
     choice = Text()
     choice.append(f"{rec.executor.value}", style="bold cyan")
-    if rec.executor.value != "serial":
+    if rec.executor is not Executor.SERIAL:
         choice.append(f" × {rec.workers}", style="cyan")
     if rec.offload is not None:
         choice.append(" + offload to ", style="default")

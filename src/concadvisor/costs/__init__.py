@@ -3,16 +3,40 @@
 - :mod:`.machine` -- :class:`MachineCosts`, the built-in defaults, the machine fingerprint;
 - :mod:`.cache` -- where calibrations are kept, and reading them safely;
 - :mod:`.calibration` -- measuring this machine (``concadvisor calibrate``);
-- :mod:`.model` -- :func:`predict`: each executor's batch time and speedup for a profile.
+- :mod:`.inputs` -- :class:`~.inputs.Inputs`, the numbers the formulas read, built once;
+- :mod:`.model` -- :func:`predict`: each executor's batch time and speedup for a profile
+  (the formulas live with their executors, in :mod:`concadvisor.executors`).
 
 Only :mod:`.calibration` runs anything; everything else is pure and cheap.
+
+The model's names are loaded on first use: the executor registry imports :mod:`.inputs`,
+and the model imports the registry, so importing this package must not import the model.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .cache import CalibrationCacheWarning, cache_dir, cache_path, load_cached_costs
 from .machine import DEFAULT_COSTS, MachineCosts, machine_fingerprint
-from .model import ExecutorPrediction, Prediction, predict
+
+if TYPE_CHECKING:
+    from .inputs import ExecutorPrediction
+    from .model import Prediction, predict
+
+_LAZY = {"ExecutorPrediction": "inputs", "Prediction": "model", "predict": "model"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_COSTS",

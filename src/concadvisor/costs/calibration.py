@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..profile import StartMethod
+from ..workers import chunksize_for
 from .cache import CACHE_FORMAT
 from .machine import DEFAULT_COSTS, MachineCosts, machine_fingerprint, machine_info
 
@@ -250,7 +251,7 @@ def _process_batched(
 ) -> Callable[[int], float]:
     def batch(n: int) -> float:
         start = clock()
-        for _ in pool.map(abs, range(n), chunksize=max(1, n // (4 * width))):
+        for _ in pool.map(abs, range(n), chunksize=chunksize_for(n, width)):
             pass
         return clock() - start
 

@@ -23,6 +23,7 @@ from ..probing.api import run_probe
 from ..probing.report import ProbeReport
 from ..probing.stats import Summary, summarize, within_noise
 from ..probing.verdict import NOISY_RELATIVE_SPREAD
+from ..profile import Executor
 from .model import Agreement, Cell, DemoReport, Row
 from .scenarios import CONNECTIONS, SCENARIOS, Scenario
 from .server import LoopbackServer, start_server
@@ -52,7 +53,7 @@ def _args(scenario: Scenario, url: str) -> tuple[Any, ...]:
 def _predicted(scenario: Scenario) -> tuple[str, list[str], str]:
     rec = advise(scenario.profile)
     name = rec.executor.value
-    if rec.offload is not None and rec.offload.value == "processes":
+    if rec.offload is not None and rec.offload is Executor.PROCESSES:
         name = f"{name}+processes"
     key = rec.rules_favouring()
     return name, key[:3], rec.summary
@@ -99,8 +100,12 @@ def _agreement(
         cell = next((c for c in cells if c.executor == predicted), None)
         why = cell.reason if cell is not None and cell.reason else "not measured"
         return winner, "inconclusive", f"{predicted} could not be measured ({why})"
-    serial = per_task.get("serial")
-    if predicted != "serial" and serial is not None and within_noise(per_task[predicted], serial):
+    serial = per_task.get(Executor.SERIAL)
+    if (
+        predicted != Executor.SERIAL
+        and serial is not None
+        and within_noise(per_task[predicted], serial)
+    ):
         verdict: Agreement = "inconclusive" if _noisy(per_task[predicted], serial) else "no"
         why = f"{predicted} ({x(predicted)}) gained nothing measurable over serial"
         if verdict == "inconclusive":
@@ -109,7 +114,7 @@ def _agreement(
     if winner == predicted:
         return winner, "yes", f"{predicted} was fastest ({x(predicted)} serial)"
     gain = speed.get(winner)
-    if predicted == "serial" and gain is not None and gain < WORTHWHILE_SPEEDUP:
+    if predicted == Executor.SERIAL and gain is not None and gain < WORTHWHILE_SPEEDUP:
         # Serial is predicted when no pool is worth its complexity (CA100): a gain this
         # small, even when real, does not contradict that.
         return (
@@ -194,7 +199,7 @@ def _probe_row(scenario: Scenario, url: str, budget: float) -> Row:
         for name, s_samples in _samples(report).items()
     }
     if scenario.offload_variant:
-        serial = next((c for c in cells if c.executor == "serial"), None)
+        serial = next((c for c in cells if c.executor == Executor.SERIAL), None)
         remaining = budget - (time.perf_counter() - start)
         cell, summary = _offload_cell(url, serial, remaining)
         cells.append(cell)
@@ -250,7 +255,7 @@ def _connections_row(url: str, budget: float, connections: int) -> Row:
     runs: dict[str, list[dict[str, Any]]] = {"threads": [], "asyncio": []}
     failures: dict[str, str] = {}
     for _ in range(rounds):  # interleaved: threads, asyncio, threads, asyncio
-        for mode in ("threads", "asyncio"):
+        for mode in (Executor.THREADS, Executor.ASYNCIO):
             left = budget - (time.perf_counter() - start)
             if mode in failures or left <= 1:
                 continue
@@ -272,8 +277,8 @@ def _connections_row(url: str, budget: float, connections: int) -> Row:
         )
     ]
     per_task: dict[str, Summary] = {}
-    for mode in ("threads", "processes", "asyncio"):
-        if mode == "processes":
+    for mode in (Executor.THREADS, Executor.PROCESSES, Executor.ASYNCIO):
+        if mode == Executor.PROCESSES:
             cells.append(
                 Cell(
                     executor=mode,
@@ -306,7 +311,7 @@ def _connections_row(url: str, budget: float, connections: int) -> Row:
                 estimated=True,
                 extra={
                     "peak_rss_bytes": max(d["peak_rss_bytes"] for d in done),
-                    "threads": max(d["threads"] for d in done),
+                    "threads": max(d[Executor.THREADS] for d in done),
                     "errors": errors,
                     "wall_seconds": min(walls),
                 },
@@ -314,7 +319,7 @@ def _connections_row(url: str, budget: float, connections: int) -> Row:
         )
     winner, agrees, why = _agreement(predicted, cells, per_task)
     by = {c.executor: c for c in cells}
-    t, a = by.get("threads"), by.get("asyncio")
+    t, a = by.get(Executor.THREADS), by.get(Executor.ASYNCIO)
     if t and a and t.status == a.status == "ok":
         mib = 2**20
         why += (

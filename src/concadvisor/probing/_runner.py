@@ -31,16 +31,8 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import IO, Any
 
 from ..errors import TargetError
-from .executors import (
-    Asyncio,
-    Call,
-    Processes,
-    Serial,
-    Threads,
-    Trial,
-    TrialError,
-    runqueue_seconds,
-)
+from ..executors.registry import spec
+from .executors import BatchRunner, Call, RunnerSetup, Trial, TrialError, runqueue_seconds
 from .planning import EXECUTORS, MIN_ROUNDS, Plan, make_plan
 from .stats import summarize, within_noise
 from .targets import describe_exception, is_async_callable, load_callable
@@ -52,7 +44,7 @@ WARMUP_SECONDS = 0.05
 WARMUP_MAX_CALLS = 25
 WARMUP_SHARE = 0.1
 
-_Executor = Serial | Threads | Processes | Asyncio
+_Executor = BatchRunner
 
 
 class Channel:
@@ -255,21 +247,10 @@ def _startup_estimate(start_method: str, processes: int, executors: list[str]) -
 def _build(
     name: str, func: Callable[..., Any], config: dict[str, Any], plan: Plan, is_async: bool
 ) -> _Executor:
-    if name == "serial":
-        return Serial(func, is_async)
-    if name == "threads":
-        return Threads(func, is_async, plan.threads)
-    if name == "processes":
-        return Processes(
-            config["spec"],
-            config["cwd"],
-            list(sys.path),
-            is_async,
-            plan.processes,
-            config["start_method"],
-            plan.chunksize,
-        )
-    return Asyncio(func, is_async, plan.asyncio)
+    setup = RunnerSetup(
+        func, is_async, plan, config["spec"], config["cwd"], list(sys.path), config["start_method"]
+    )
+    return spec(name).load_runner().from_setup(setup)
 
 
 def _batch_cap(config: dict[str, Any], calls: list[Call]) -> int | None:

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
+from ..profile import Executor
 from .report import ExecutorResult, ProbeReport
 
 __all__ = ["progress_display", "render_report"]
@@ -53,7 +54,7 @@ def _seconds(value: float | None) -> str:
 
 def _row(result: ExecutorResult, report: ProbeReport) -> list[str | Text]:
     name = result.executor.value
-    if result.workers is not None and result.executor.value != "serial":
+    if result.workers is not None and result.executor is not Executor.SERIAL:
         name += f" ×{result.workers}"
     marks = report.fastest is result.executor or report.recommendation.executor is result.executor
     spread = (
@@ -128,7 +129,7 @@ def render_report(console: Console, report: ProbeReport) -> None:
     rec = report.recommendation
     line = Text("recommended: ")
     line.append(rec.executor.value, style="bold cyan")
-    if rec.executor.value != "serial":
+    if rec.executor is not Executor.SERIAL:
         line.append(f" × {rec.workers}")
     if rec.offload is not None:
         line.append(f" + offload to {rec.offload.value}")

@@ -1,4 +1,6 @@
-"""The four executors, each running one batch of calls and timing it (runner side).
+"""The probe's batch runners, one per executor, each running one batch of calls and timing
+it (runner side).  The executor registry (:mod:`concadvisor.executors`) names each runner by
+``"module:Class"``; the runner builds one with :meth:`BatchRunner.from_setup`.
 
 Every executor is started (pools created, every worker up and the target imported in it)
 before any timed trial, so start-up is measured apart.  A trial measures wall time with
@@ -24,14 +26,20 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from ..profile import Executor
 from .targets import first_line, load_callable
+
+if TYPE_CHECKING:
+    from .planning import Plan
 
 __all__ = [
     "Asyncio",
+    "BatchRunner",
     "Call",
     "Processes",
+    "RunnerSetup",
     "Serial",
     "Threads",
     "Trial",
@@ -75,6 +83,32 @@ def runqueue_seconds() -> float | None:
         return None
 
 
+@dataclass(frozen=True)
+class RunnerSetup:
+    """Everything a batch runner may need to start: the target, the plan, the pool settings."""
+
+    func: Callable[..., Any]
+    is_async: bool
+    plan: Plan
+    #: How worker processes import the target: its spec, the directory and sys.path.
+    spec: str
+    cwd: str
+    sys_path: list[str]
+    start_method: str
+
+
+class BatchRunner(Protocol):
+    """One executor as the probe drives it: start (timed apart), run batches, close."""
+
+    name: Executor
+
+    @classmethod
+    def from_setup(cls, setup: RunnerSetup) -> BatchRunner: ...
+    def start(self) -> float: ...
+    def run(self, calls: Sequence[Call]) -> Trial: ...
+    def close(self) -> None: ...
+
+
 class TrialError(Exception):
     """The batch did not complete: the function raised, or a worker died."""
 
@@ -111,11 +145,15 @@ def invoke(func: Callable[..., Any], is_async: bool, call: Call) -> Any:
 class Serial:
     """One call after another on the runner's main thread."""
 
-    name = "serial"
+    name = Executor.SERIAL
 
     def __init__(self, func: Callable[..., Any], is_async: bool) -> None:
         self._func = func
         self._is_async = is_async
+
+    @classmethod
+    def from_setup(cls, setup: RunnerSetup) -> Serial:
+        return cls(setup.func, setup.is_async)
 
     def start(self) -> float:
         return 0.0
@@ -145,12 +183,16 @@ class Serial:
 class Threads:
     """A ``ThreadPoolExecutor`` of ``width`` threads, all started before timing."""
 
-    name = "threads"
+    name = Executor.THREADS
 
     def __init__(self, func: Callable[..., Any], is_async: bool, width: int) -> None:
         self._call = partial(invoke, func, is_async)
         self._width = width
         self._pool: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def from_setup(cls, setup: RunnerSetup) -> Threads:
+        return cls(setup.func, setup.is_async, setup.plan.threads)
 
     def start(self) -> float:
         t0 = time.perf_counter()
@@ -217,7 +259,7 @@ class Processes:
     cost being measured.
     """
 
-    name = "processes"
+    name = Executor.PROCESSES
 
     def __init__(
         self,
@@ -236,6 +278,19 @@ class Processes:
         self._chunksize = chunksize
         self._pool: ProcessPoolExecutor | None = None
         self._processes: list[Any] = []
+
+    @classmethod
+    def from_setup(cls, setup: RunnerSetup) -> Processes:
+        plan = setup.plan
+        return cls(
+            setup.spec,
+            setup.cwd,
+            setup.sys_path,
+            setup.is_async,
+            plan.processes,
+            setup.start_method,
+            plan.chunksize,
+        )
 
     def start(self) -> float:
         t0 = time.perf_counter()
@@ -300,13 +355,17 @@ class Asyncio:
     and that is what gets measured -- it is never handed to threads behind the scenes.
     """
 
-    name = "asyncio"
+    name = Executor.ASYNCIO
 
     def __init__(self, func: Callable[..., Any], is_async: bool, width: int) -> None:
         self._func = func
         self._is_async = is_async
         self._width = width
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def from_setup(cls, setup: RunnerSetup) -> Asyncio:
+        return cls(setup.func, setup.is_async, setup.plan.asyncio)
 
     def start(self) -> float:
         t0 = time.perf_counter()

@@ -22,7 +22,7 @@ import statistics
 from collections.abc import Mapping
 from typing import Any
 
-from ..profile import TaskProfile
+from ..profile import Executor, TaskProfile
 from .session import Measurements
 
 __all__ = [
@@ -71,7 +71,7 @@ def measured_fields(
         fields["already_async"] = True
     if warmup is None:
         return fields
-    serial = m.records["serial"]
+    serial = m.records[Executor.SERIAL]
     tasks = int(plan.get("tasks") or 1)
     if serial.walls:
         wall = statistics.median(serial.walls)
@@ -108,7 +108,7 @@ def measured_fields(
         or warmup.get("result_pickle_error")
         or warmup.get("func_pickle_error")
     )
-    threads = m.records["threads"]
+    threads = m.records[Executor.THREADS]
     if (
         fields["workload"] != "io"
         and not free_threaded

@@ -15,6 +15,10 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..executors import registry
+from ..profile import Executor
+from ..workers import chunksize_for
+
 __all__ = [
     "EXECUTORS",
     "MAX_ROUNDS",
@@ -24,9 +28,6 @@ __all__ = [
     "make_plan",
     "trial_timeout",
 ]
-
-#: Interleaving order inside a round.
-EXECUTORS: tuple[str, ...] = ("serial", "threads", "processes", "asyncio")
 
 #: Serial work per round that dwarfs timer resolution and per-task dispatch noise.
 TARGET_BATCH_SECONDS = 0.25
@@ -46,6 +47,10 @@ PICKLE_BYTES_PER_SECOND = 300e6
 #: A trial slower than this many times its estimate (and than the floor) is a hang.
 TIMEOUT_FACTOR = 8.0
 TIMEOUT_FLOOR_SECONDS = 1.0
+
+
+#: Interleaving order inside a round: the registry's (typed as str, as the pipe carries them).
+EXECUTORS: tuple[str, ...] = registry.EXECUTORS
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,12 @@ def estimate_trials(
     process = serial * (c / parallel + (1 - c) / max(1, min(processes, n))) + n * ipc
     # A sync call blocks the loop: one at a time, like serial.
     loop = c * serial + (1 - c) * t * math.ceil(n / max(1, concurrency)) if is_async else serial
-    return {"serial": serial, "threads": threaded, "processes": process, "asyncio": loop}
+    return {
+        Executor.SERIAL: serial,
+        Executor.THREADS: threaded,
+        Executor.PROCESSES: process,
+        Executor.ASYNCIO: loop,
+    }
 
 
 def make_plan(
@@ -150,7 +160,7 @@ def make_plan(
     rounds = int(time_left // per_round) if per_round > 0 else MAX_ROUNDS
     rounds = max(1, min(MAX_ROUNDS, rounds))
     threads, processes, concurrency = _widths(n, cpus, workers)
-    chunksize = max(1, n // (4 * max(1, processes)))
+    chunksize = chunksize_for(n, processes)
     estimates = estimate_trials(
         n,
         t,

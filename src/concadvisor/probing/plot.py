@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from ..errors import ConcadvisorError
+from ..profile import Executor
 from .report import ProbeReport
 
 __all__ = ["PlotUnavailable", "check_plotting", "write_plot"]
@@ -31,7 +32,7 @@ def write_plot(report: ProbeReport, path: Path) -> None:
     import matplotlib.pyplot as plt  # type: ignore[import-not-found,unused-ignore]
 
     by_name = {r.executor.value: r for r in report.results}
-    serial = by_name.get("serial")
+    serial = by_name.get(Executor.SERIAL)
     names: list[str] = []
     speedups: list[float] = []
     errors: list[float] = []

@@ -119,14 +119,14 @@ class ProbeReport(BaseModel):
 def _workers(name: str, plan: dict[str, Any] | None) -> int | None:
     if plan is None:
         return None
-    if name == "serial":
+    if name == Executor.SERIAL:
         return 1
     value = plan.get(name)
     return int(value) if value is not None else None
 
 
 def _note(name: str, is_async: bool) -> str | None:
-    if name == "asyncio":
+    if name == Executor.ASYNCIO:
         return (
             "async target, awaited natively on one event loop"
             if is_async
@@ -158,7 +158,7 @@ def build_report(
     budget: float,
     overrides: list[str],
 ) -> ProbeReport:
-    serial = m.records["serial"]
+    serial = m.records[Executor.SERIAL]
     serial_ok = (serial.status is None) and bool(serial.walls)
     serial_median = statistics.median(serial.walls) if serial_ok else None
     measured = [_measured(m.records[name], serial_median) for name in EXECUTORS]
@@ -248,7 +248,9 @@ def _predictions(m: Measurements, profile: TaskProfile) -> dict[str, float]:
 
     plan = m.plan
     widths = {
-        name: int(plan[name]) for name in ("threads", "processes", "asyncio") if plan.get(name)
+        name: int(plan[name])
+        for name in (Executor.THREADS, Executor.PROCESSES, Executor.ASYNCIO)
+        if plan.get(name)
     }
     chunksize = int(plan["chunksize"]) if plan.get("chunksize") else None
     try:

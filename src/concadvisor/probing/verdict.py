@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..profile import Executor
 from .stats import Summary, within_noise
 
 __all__ = ["NOISY_RELATIVE_SPREAD", "Measured", "Verdict", "decide", "explain_gap"]
@@ -69,27 +70,40 @@ def explain_gap(
 ) -> str:
     """Plain words for why ``fastest`` beat the recommended executor."""
     f, r = fastest.executor, recommended.executor
-    if f == "serial":
+    if f == Executor.SERIAL:
         head = f"serial was fastest, {recommended.executor} reached only {_speed(recommended)}"
     else:
         head = f"{f} ran {fastest.speedup or 0:.1f}x faster than serial"
-        if r != "serial" and recommended.speedup is not None:
+        if r != Executor.SERIAL and recommended.speedup is not None:
             head += f" ({r}: {recommended.speedup:.1f}x)"
     cause = ""
-    if f == "threads" and workload != "io" and (fastest.cpu_use or 0) >= 1.3:
+    if f == Executor.THREADS and workload != "io" and (fastest.cpu_use or 0) >= 1.3:
         cause = "this CPU work releases the GIL"
-    elif f in ("threads", "asyncio") and workload != "cpu" and r in ("serial", "processes"):
+    elif (
+        f in (Executor.THREADS, Executor.ASYNCIO)
+        and workload != "cpu"
+        and r in (Executor.SERIAL, Executor.PROCESSES)
+    ):
         cause = "the task mostly waits, and the waiting overlaps"
-    elif f == "processes" and r in ("threads", "asyncio", "serial") and workload != "io":
+    elif (
+        f == Executor.PROCESSES
+        and r in (Executor.THREADS, Executor.ASYNCIO, Executor.SERIAL)
+        and workload != "io"
+    ):
         cause = "this work holds the GIL, so only processes ran it in parallel"
-    elif f == "asyncio" and r == "threads":
+    elif f == Executor.ASYNCIO and r == Executor.THREADS:
         cause = "coroutines overlapped the waiting with less overhead than threads"
-    elif f == "threads" and r == "asyncio":
+    elif f == Executor.THREADS and r == Executor.ASYNCIO:
         cause = "the thread pool overlapped the work better than the event loop"
-    elif f == "serial":
+    elif f == Executor.SERIAL:
         per_task = f"{task_seconds * 1e3:.2g} ms" if task_seconds else "the work"
         cause = f"the overhead of {r} (start, dispatch, pickling) outweighs {per_task} per task"
-    if r == "processes" and f != "processes" and payload_bytes and payload_bytes > 1_000_000:
+    if (
+        r == Executor.PROCESSES
+        and f != Executor.PROCESSES
+        and payload_bytes
+        and payload_bytes > 1_000_000
+    ):
         cause = (cause + "; " if cause else "") + (
             f"processes pickle {payload_bytes / 1e6:.1f} MB per task"
         )
@@ -107,7 +121,7 @@ def decide(
     """The verdict for ``recommended`` given every executor's measurement."""
     ranked = _ranked(results)
     if not ranked:
-        serial = next((r for r in results if r.executor == "serial"), None)
+        serial = next((r for r in results if r.executor == Executor.SERIAL), None)
         if serial is not None and serial.status in ("failed", "timeout") and serial.reason:
             why = f"nothing to compare: under serial the function {serial.status}: {serial.reason}"
         else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..costs.model import describe, format_speedup, process_seconds
+from ..costs.model import describe, format_speedup
+from ..executors.processes import process_seconds
 from ._helpers import PROCESSES, only, seconds, size
 from .base import Facts, Fired, Note, Rule, Score, Veto, Warn, fire
 from .thresholds import (
@@ -29,7 +30,7 @@ def _start_cost(f: Facts) -> Fired | None:
     prediction = predicted(f)
     if prediction is None:
         return None
-    proc = prediction.executors["processes"]
+    proc = prediction.executors[PROCESSES]
     start = proc.startup_seconds
     # What the pool would save if starting it were free, against what starting it costs.
     gain = prediction.serial_seconds - (proc.seconds - start)
@@ -51,7 +52,7 @@ def _payload_ipc(f: Facts) -> Fired | None:
     prediction = predicted(f)
     if prediction is None:
         return None
-    proc = prediction.executors["processes"]
+    proc = prediction.executors[PROCESSES]
     # The same batch with nothing to pickle: how much of the speedup the payload costs.
     without = process_seconds(prediction.inputs._replace(payload_bytes=0), f.environment.costs)
     lost = 1.0 - without.seconds / proc.seconds
@@ -88,7 +89,7 @@ def _tiny_tasks(f: Facts) -> Fired | None:
     costs = f.environment.costs
     # Cheap test first: unbatched dispatch adds at most n (d_1 - d_batched) to the batch.
     extra = x.tasks * (costs.process_dispatch_seconds - costs.process_batched_dispatch_seconds)
-    if extra < (UNBATCHED_SLOWDOWN - 1) * 0.8 * prediction.executors["processes"].seconds:
+    if extra < (UNBATCHED_SLOWDOWN - 1) * 0.8 * prediction.executors[PROCESSES].seconds:
         return None
     one = process_seconds(x._replace(chunksize=1), costs).seconds
     batched = process_seconds(x._replace(chunksize=max(2, x.chunksize)), costs).seconds

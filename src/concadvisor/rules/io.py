@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..workers import THREAD_IO_CAP
 from ._helpers import ASYNCIO, PROCESSES, THREADS, only
 from .base import Facts, Fired, Rule, Score, Veto, Warn, fire
-from .thresholds import MANY_IO_TASKS, THREAD_IO_CAP
+from .thresholds import MANY_IO_TASKS
 
 _ASYNC_LIBRARIES = fire(
     "Async-capable libraries exist for this I/O: coroutines handle many concurrent "

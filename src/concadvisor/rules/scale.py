@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..costs.model import describe
-from ._helpers import SERIAL, seconds, size
+from ._helpers import ASYNCIO, PROCESSES, SERIAL, THREADS, seconds, size
 from .base import Facts, Fired, Rule, Score, Warn, fire
 from .thresholds import ONE_MACHINE_BYTES, ONE_MACHINE_CPU_SECONDS, SHORT_BATCH_SECONDS, predicted
 
@@ -24,10 +24,10 @@ def _short_batch(f: Facts) -> Fired | None:
     if prediction is None:
         return None
     executors = prediction.executors
-    best = executors["threads"]
-    for name in ("processes", "asyncio"):
+    best = executors[THREADS]
+    for name in (PROCESSES, ASYNCIO):
         other = executors[name]
-        if other.seconds < best.seconds and (name != "processes" or f.profile.picklable):
+        if other.seconds < best.seconds and (name is not PROCESSES or f.profile.picklable):
             best = other
     saved = prediction.serial_seconds - best.seconds
     if saved >= SHORT_BATCH_SECONDS:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from ..costs.machine import MachineCosts
-from ..costs.model import Inputs, Prediction, cpu_share, predict_inputs
-from ..profile import Executor, StartMethod
+from ..costs.inputs import Inputs
+from ..costs.model import Prediction, predict_inputs
+from ..workers import suggest_widths
 
 if TYPE_CHECKING:
     from .base import Facts
@@ -25,14 +25,6 @@ SHORT_BATCH_SECONDS: Final = 0.05
 
 #: From this many concurrent I/O tasks, one OS thread per task stops being reasonable.
 MANY_IO_TASKS: Final = 1000
-
-#: Thread pool size cap for I/O work; beyond it, threads cost memory and switches for
-#: little extra overlap (and most servers/pools limit connections anyway).
-THREAD_IO_CAP: Final = 64
-
-#: Concurrency limit cap for coroutines (the semaphore in the snippet).
-ASYNC_CONCURRENCY_CAP: Final = 500
-
 #: Share of the processes' predicted speedup lost to pickling and piping the payload from
 #: which processes lose most of their point (CA503 -4) ...
 IPC_HEAVY_SHARE: Final = 0.5
@@ -57,16 +49,6 @@ CPU_DOMINANT_FRACTION: Final = 0.5
 NEGLIGIBLE_CPU_FRACTION: Final = 0.1
 
 
-def process_start_seconds(method: StartMethod, costs: MachineCosts) -> float:
-    """Seconds to start (and stop) one worker process with ``method`` on this machine."""
-    return costs.start_seconds(method)
-
-
-def ipc_seconds(payload_bytes: int, costs: MachineCosts) -> float:
-    """Seconds to pickle and pipe one task's payload to and from a worker process."""
-    return payload_bytes / costs.ipc_bytes_per_second
-
-
 def predicted(facts: Facts) -> Prediction | None:
     """The cost model's prediction for ``facts`` (None when ``task_seconds`` is unknown).
 
@@ -78,30 +60,17 @@ def predicted(facts: Facts) -> Prediction | None:
     if "prediction" in memo:
         return memo["prediction"]  # type: ignore[return-value]
     profile = facts.profile
-    seconds = profile.task_seconds
-    if seconds is None:
-        result: Prediction | None = None
-    else:
-        from ..workers import suggest_workers  # workers imports this module
-
-        tasks = profile.tasks
-        costs = facts.environment.costs
-        awaits = profile.async_libraries
-        processes = suggest_workers(Executor.PROCESSES, facts)
-        x = Inputs(
-            tasks,
-            seconds,
-            cpu_share(profile),
-            facts.gil_bound,
-            profile.payload_bytes or 0,
-            costs.parallel_cpus(facts.cpus),
-            facts.start_method,
-            awaits,
-            suggest_workers(Executor.THREADS, facts),
-            processes,
-            suggest_workers(Executor.ASYNCIO, facts) if awaits else 1,
-            max(1, tasks // (processes * 4)),  # the snippets' chunksize
+    result: Prediction | None = None
+    if profile.task_seconds is not None:
+        environment = facts.environment
+        widths = suggest_widths(profile, environment)
+        x = Inputs.build(
+            profile=profile,
+            environment=environment,
+            threads=widths.threads,
+            processes=widths.processes,
+            concurrency=widths.asyncio,
         )
-        result = predict_inputs(x, costs)
+        result = predict_inputs(x, environment.costs)
     memo["prediction"] = result
     return result
