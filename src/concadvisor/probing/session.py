@@ -538,6 +538,7 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
         )
         m.runners += 1
         watch = _Watch(m, progress, t0, config.budget)
+        watch.warmup, watch.plan = warmup, plan
         watch._say("starting the runner")
         runner = _Runner(runner_config)
         outcome = _Outcome.DONE
@@ -545,8 +546,7 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
             outcome = _follow(runner, watch, hard_deadline)
         finally:
             runner.kill()
-        warmup = warmup or watch.warmup
-        plan = plan or watch.plan
+        warmup, plan = watch.warmup, watch.plan
         if watch.target_error is not None or watch.budget_error is not None:
             m.elapsed = time.monotonic() - t0
             if watch.target_error is not None:
