@@ -11,8 +11,9 @@ from concadvisor.probing.inference import infer_profile
 from concadvisor.probing.planning import MAX_ROUNDS, estimate_trials, make_plan, trial_timeout
 from concadvisor.probing.session import Measurements
 from concadvisor.probing.stats import mad, median, spread, summarize, within_noise
-from concadvisor.probing.targets import load_callable, parse_spec, spec_for_callable
+from concadvisor.probing.targets import load_callable, spec_for_callable
 from concadvisor.probing.verdict import Measured, decide
+from concadvisor.targetspec import parse_target
 
 # --- statistics ------------------------------------------------------------------------
 
@@ -196,15 +197,15 @@ def test_verdict_with_nothing_measured() -> None:
         ("bad-module:func", "neither a dotted module"),
     ],
 )
-def test_parse_spec_rejects(spec: str, message: str) -> None:
+def test_parse_target_rejects(spec: str, message: str) -> None:
     with pytest.raises(TargetError, match=message):
-        parse_spec(spec)
+        parse_target(spec)
 
 
-def test_parse_spec_accepts_files_and_methods() -> None:
-    assert parse_spec("pkg/mod.py:Class.method").is_file
-    spec = parse_spec("pkg.mod:Class.method")
-    assert (spec.module, spec.attribute, spec.is_file) == ("pkg.mod", "Class.method", False)
+def test_parse_target_accepts_files_and_methods() -> None:
+    assert parse_target("pkg/mod.py:Class.method").is_path
+    spec = parse_target("pkg.mod:Class.method")
+    assert (spec.module, spec.qualname, spec.is_path) == ("pkg.mod", "Class.method", False)
 
 
 @pytest.mark.parametrize(

@@ -10,13 +10,16 @@ colon (``func``, ``Class.method``, ``outer.inner``) is followed through its defi
 from __future__ import annotations
 
 import ast
-import re
 import sys
 import warnings
 from dataclasses import dataclass, field
 from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import Literal, NamedTuple
+
+from ..errors import TargetError
+from ..targetspec import TargetSpec
+from ..targetspec import parse_target as parse_spec
 
 __all__ = [
     "ModuleSource",
@@ -29,33 +32,18 @@ __all__ = [
     "resolve_module",
 ]
 
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_ATTR_RE = re.compile(rf"^{_IDENT}(?:\.{_IDENT})*$")
-_MODULE_RE = re.compile(rf"^{_IDENT}(?:\.{_IDENT})*$")
-
 DefKind = Literal["def", "async", "lambda", "closure", "class", "other"]
 
 
-@dataclass(frozen=True, slots=True)
-class TargetSpec:
-    module: str  # dotted module name, or a path to a .py file
-    attr: tuple[str, ...]
-    is_path: bool
-
-    def __str__(self) -> str:
-        return f"{self.module}:{'.'.join(self.attr)}"
-
-
 def parse_target(spec: str) -> TargetSpec | None:
-    """``pkg.mod:func`` / ``path/file.py:Class.method`` -> TargetSpec; None if malformed."""
-    module, sep, attr = spec.strip().rpartition(":")
-    if not sep or not module or not _ATTR_RE.match(attr):
+    """``pkg.mod:func`` / ``path/file.py:Class.method`` -> TargetSpec; None if malformed.
+
+    The grammar (and its messages) is :func:`concadvisor.targetspec.parse_target`'s.
+    """
+    try:
+        return parse_spec(spec)
+    except TargetError:
         return None
-    if module.endswith(".py"):
-        return TargetSpec(module, tuple(attr.split(".")), True)
-    if not _MODULE_RE.match(module):
-        return None
-    return TargetSpec(module, tuple(attr.split(".")), False)
 
 
 @dataclass(slots=True)

@@ -1,39 +1,67 @@
 """The isolated measurement process: ``python -m concadvisor.probing._runner``.
 
 The parent (:mod:`concadvisor.probing.session`) starts this module in a new session (its own
-process group), sends one length-prefixed pickled config on stdin, and reads JSON lines
-(events) from its stdout.  Before any user code runs, stdout and stderr are pointed at
-``/dev/null`` so that whatever the function prints never reaches the parent's output; the
-events go through a private duplicate of the original stdout.
+process group), sends one :class:`~.protocol.RunnerConfig` on stdin, and reads the typed
+events of :mod:`.protocol` from its stdout.  Before any user code runs, stdout and stderr
+are pointed at ``/dev/null`` so that whatever the function prints never reaches the
+parent's output; the events go through a private duplicate of the original stdout.
+
+First of all -- before the target is imported -- the runner makes itself the subreaper of
+its descendants (Linux) and arms its dead man's switch: a thread that waits for the
+parent's end of stdin to close and then kills the runner's whole tree (:mod:`.reaping`).
 
 The runner imports the target, calls it once or a few times (warm-up), plans the rounds,
 starts every pool, runs the interleaved rounds and reports each trial as it ends, so that
 the parent keeps every result even if a later trial hangs or kills this process.  After
-``done`` it waits to be killed: the parent kills the whole process group, pool workers
-included.  If the parent goes away first, stdin closes and the runner kills its own group.
+``done`` it waits to be killed: the parent kills the whole tree, pool workers included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import pickle
-import signal
 import statistics
-import struct
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Coroutine, Iterable
-from typing import IO, Any
+from typing import Any
 
 from ..errors import TargetError
 from ..executors.registry import spec
 from .executors import BatchRunner, Call, RunnerSetup, Trial, TrialError, runqueue_seconds
-from .planning import EXECUTORS, MIN_ROUNDS, Plan, make_plan
+from .planning import EXECUTORS, MAX_TASKS, MIN_ROUNDS, Plan, make_plan
+from .protocol import (
+    Done,
+    EventWriter,
+    Hello,
+    InputsTaken,
+    InternalError,
+    OutOfTime,
+    Phase,
+    PlanData,
+    Planned,
+    Ready,
+    RunnerConfig,
+    Settled,
+    Skipped,
+    Started,
+    Starting,
+    TargetFailed,
+    TrialDone,
+    TrialFailed,
+    TrialStarted,
+    Warming,
+    Warmup,
+    WarmupDone,
+    WarmupFailed,
+    clip,
+    executor_name,
+)
+from .reaping import become_subreaper, kill_tree
 from .stats import summarize, within_noise
 from .targets import describe_exception, is_async_callable, load_callable
 from .verdict import NOISY_RELATIVE_SPREAD
@@ -43,37 +71,17 @@ WARMUP_SECONDS = 0.05
 #: ... or after this many calls, or once this share of the time left is spent.
 WARMUP_MAX_CALLS = 25
 WARMUP_SHARE = 0.1
+#: Taking ``--inputs`` items stops once this share of the time left is spent.
+INPUTS_SHARE = 0.25
 
 _Executor = BatchRunner
 
 
-class Channel:
-    """JSON-lines events to the parent."""
+def _isolate() -> tuple[int, int]:
+    """Move the real stdin/stdout aside and point fds 0, 1, 2 at /dev/null.
 
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def emit(self, event: str, **data: Any) -> None:
-        line = json.dumps({"event": event, **data}, default=str)
-        with self._lock:
-            self._stream.write(line + "\n")
-            self._stream.flush()
-
-
-def _read_exact(fd: int, size: int) -> bytes:
-    chunks: list[bytes] = []
-    while size:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            raise EOFError("the parent closed the config pipe early")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def _isolate() -> tuple[Channel, int]:
-    """Move the real stdin/stdout aside and point fds 0, 1, 2 at /dev/null."""
+    Returns (events fd, control fd).
+    """
     control = os.dup(0)
     events = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -82,18 +90,17 @@ def _isolate() -> tuple[Channel, int]:
     if not os.environ.get("CONCADVISOR_PROBE_DEBUG"):
         os.dup2(devnull, 2)
     os.close(devnull)
-    return Channel(os.fdopen(events, "w", encoding="utf-8")), control
+    return events, control
 
 
 def _watch_parent(control: int) -> None:
-    """Dead man's switch: when the parent's end of stdin closes, take the group down."""
+    """Dead man's switch: when the parent's end of stdin closes, take the tree down."""
 
     def wait() -> None:
         with contextlib.suppress(OSError):
             while os.read(control, 4096):
                 pass
-        if hasattr(os, "killpg"):
-            os.killpg(os.getpgrp(), signal.SIGKILL)
+        kill_tree(os.getpid(), os.getpgrp() if hasattr(os, "getpgrp") else None)
         os._exit(1)
 
     threading.Thread(target=wait, name="concadvisor-parent-watch", daemon=True).start()
@@ -106,24 +113,51 @@ def _pickled_size(obj: object) -> tuple[int | None, str | None]:
         return None, describe_exception(exc)
 
 
-def _load_calls(config: dict[str, Any]) -> list[Call]:
-    if config.get("calls") is not None:
-        if not config["calls"]:
+def _take_inputs(
+    writer: EventWriter, spec: str, produced: Iterable[Any], deadline: float
+) -> list[Any]:
+    """At most a round's worth of items (:data:`MAX_TASKS`), within a share of the time left.
+
+    An endless or slow factory is cut, never drained: the rounds use what was taken.
+    """
+    stop = time.monotonic() + INPUTS_SHARE * max(0.0, deadline - time.monotonic())
+    items: list[Any] = []
+    iterator = iter(produced)
+    complete = False
+    while len(items) < MAX_TASKS:
+        try:
+            items.append(next(iterator))
+        except StopIteration:
+            complete = True
+            break
+        if time.monotonic() > stop:
+            break
+    if items:
+        writer.emit(InputsTaken(count=len(items), complete=complete))
+    return items
+
+
+def _load_calls(config: RunnerConfig, writer: EventWriter, deadline: float) -> list[Call]:
+    if config.calls is not None:
+        if not config.calls:
             raise TargetError("inputs: no argument tuples given")
-        return [(tuple(item), {}) for item in config["calls"]]
-    if config.get("inputs") is None:
-        return [(tuple(config["args"]), dict(config["kwargs"]))]
-    spec = config["inputs"]
-    factory = load_callable(spec, config["cwd"])
+        return [(tuple(item), {}) for item in config.calls]
+    if config.inputs is None:
+        return [(tuple(config.args), dict(config.kwargs))]
+    spec = config.inputs
+    factory = load_callable(spec, config.cwd)
+    writer.emit(Phase(name="inputs"))
     try:
         produced = factory()
-        items = list(produced) if isinstance(produced, Iterable) else None
+        if not isinstance(produced, Iterable):
+            raise TargetError(f"--inputs {spec}: expected an iterable of argument tuples")
+        items = _take_inputs(writer, spec, produced, deadline)
+    except TargetError:
+        raise
     except BaseException as exc:  # user code: SystemExit and KeyboardInterrupt included
         raise TargetError(
             f"--inputs {spec}: the factory raised {describe_exception(exc)}"
         ) from None
-    if items is None:
-        raise TargetError(f"--inputs {spec}: expected an iterable of argument tuples")
     if not items:
         raise TargetError(f"--inputs {spec}: the factory returned no inputs")
     calls: list[Call] = []
@@ -158,12 +192,12 @@ def _event_loop_overhead(calls: int = 7) -> tuple[float, float]:
 
 
 def _warm_up(
-    channel: Channel,
+    writer: EventWriter,
     func: Callable[..., Any],
     calls: list[Call],
     is_async: bool,
     time_left: float,
-) -> dict[str, Any] | None:
+) -> Warmup | None:
     """Call the target a few times under serial; None if it raised (reported)."""
     walls: list[float] = []
     cpus: list[float] = []
@@ -188,7 +222,7 @@ def _warm_up(
                     continue
         except BaseException as exc:  # user code: SystemExit and KeyboardInterrupt included
             error = TrialError.from_exception(exc)
-            channel.emit("warmup_error", kind=error.kind, message=error.message)
+            writer.emit(WarmupFailed(kind=clip(error.kind), message=clip(error.message)))
             return None
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         queued1 = runqueue_seconds()
@@ -216,25 +250,29 @@ def _warm_up(
     result_bytes, result_error = _pickled_size(first_result)
     _, func_error = _pickled_size(func)
     loop_wall, loop_cpu = _event_loop_overhead() if is_async else (0.0, 0.0)
-    return {
-        "calls": len(walls),
-        "first_seconds": walls[0],
-        "task_seconds": task_seconds,
-        "cpu_seconds": cpu_seconds,
-        "queued_seconds": queued_seconds,
+    return Warmup(
+        calls=len(walls),
+        first_seconds=walls[0],
+        task_seconds=task_seconds,
+        cpu_seconds=cpu_seconds,
+        queued_seconds=queued_seconds,
         # Time spent waiting for a CPU (a busy machine) is neither computing nor I/O.
-        "cpu_share": _share(cpu_seconds - loop_cpu, running - loop_wall),
-        "is_async": is_async,
+        cpu_share=_share(cpu_seconds - loop_cpu, running - loop_wall),
+        is_async=is_async,
         # What asyncio.run() itself costs per call: paid by serial, threads and processes,
         # not by coroutines sharing one loop, so it is no part of the task's own CPU share.
-        "loop_wall_seconds": loop_wall,
-        "loop_cpu_seconds": loop_cpu,
-        "args_bytes": args_bytes,
-        "result_bytes": result_bytes,
-        "args_pickle_error": args_error,
-        "result_pickle_error": result_error,
-        "func_pickle_error": func_error,
-    }
+        loop_wall_seconds=loop_wall,
+        loop_cpu_seconds=loop_cpu,
+        args_bytes=args_bytes,
+        result_bytes=result_bytes,
+        args_pickle_error=_clip_or_none(args_error),
+        result_pickle_error=_clip_or_none(result_error),
+        func_pickle_error=_clip_or_none(func_error),
+    )
+
+
+def _clip_or_none(text: str | None) -> str | None:
+    return None if text is None else clip(text)
 
 
 def _startup_estimate(start_method: str, processes: int, executors: list[str]) -> float:
@@ -253,12 +291,12 @@ def _build(
     return spec(name).load_runner().from_setup(setup)
 
 
-def _batch_cap(config: dict[str, Any], calls: list[Call]) -> int | None:
+def _batch_cap(config: RunnerConfig, calls: list[Call]) -> int | None:
     """The most tasks a round may hold: the user's task count, or the inputs given."""
     caps = []
-    if config.get("tasks"):
-        caps.append(int(config["tasks"]))
-    if config.get("inputs") or config.get("calls"):
+    if config.tasks:
+        caps.append(config.tasks)
+    if config.inputs or config.calls:
         caps.append(len(calls))
     return min(caps) if caps else None
 
@@ -287,96 +325,108 @@ def _batch(calls: list[Call], n: int) -> list[Call]:
     return [calls[i % len(calls)] for i in range(n)]
 
 
-def run(config: dict[str, Any], channel: Channel, control: int) -> None:
+def _load_target(config: RunnerConfig, writer: EventWriter, deadline: float) -> Any:
+    """(callable, calls), or None when loading failed (reported as a target error)."""
+    writer.emit(Phase(name="import"))
+    try:
+        func = load_callable(config.spec, config.cwd)
+        calls = _load_calls(config, writer, deadline)
+    except TargetError as exc:
+        writer.emit(TargetFailed(message=clip(str(exc))))
+        return None
+    except BaseException as exc:  # KeyboardInterrupt raised by the module itself
+        message = f"cannot import {config.spec!r}: {describe_exception(exc)}"
+        writer.emit(TargetFailed(message=clip(message)))
+        return None
+    return func, calls
+
+
+def _build_config(config: RunnerConfig) -> dict[str, Any]:
+    """What :func:`_build` reads."""
+    return {"spec": config.spec, "cwd": config.cwd, "start_method": config.start_method}
+
+
+def run(config: RunnerConfig, writer: EventWriter) -> None:
     started = time.monotonic()
-    deadline = started + max(0.0, config["deadline_wall"] - time.time())
-    for entry in config["sys_path"]:
+    deadline = started + max(0.0, config.deadline_wall - time.time())
+    for entry in config.sys_path:
         if entry not in sys.path:
             sys.path.append(entry)
-    try:
-        func = load_callable(config["spec"], config["cwd"])
-        calls = _load_calls(config)
-    except TargetError as exc:
-        channel.emit("target_error", message=str(exc))
+    loaded = _load_target(config, writer, deadline)
+    if loaded is None:
         return
+    func, calls = loaded
     is_async = is_async_callable(func)
-    channel.emit("ready", pid=os.getpid(), is_async=is_async, seconds=time.monotonic() - started)
+    writer.emit(Ready(pid=os.getpid(), is_async=is_async, seconds=time.monotonic() - started))
 
-    warmup: dict[str, Any] | None = config.get("warmup")
+    warmup = config.warmup
     if warmup is None:
-        channel.emit("phase", name="warmup")
-        warmup = _warm_up(channel, func, calls, is_async, deadline - time.monotonic())
+        writer.emit(Phase(name="warmup"))
+        warmup = _warm_up(writer, func, calls, is_async, deadline - time.monotonic())
         if warmup is None:
             return
-        channel.emit("warmup", **warmup)
-    is_async = bool(warmup["is_async"])
+        writer.emit(WarmupDone(result=warmup))
+    is_async = warmup.is_async
 
-    executors: list[str] = [e for e in EXECUTORS if e in config["executors"]]
-    pickle_problem = warmup["args_pickle_error"] or warmup["result_pickle_error"]
+    executors: list[str] = [e for e in EXECUTORS if e in config.executors]
+    pickle_problem = warmup.args_pickle_error or warmup.result_pickle_error
     if "processes" in executors and pickle_problem:
-        what = "arguments" if warmup["args_pickle_error"] else "result"
-        channel.emit(
-            "skip",
-            executor="processes",
-            reason=f"the {what} cannot be pickled ({pickle_problem}), so a process pool "
-            "cannot send it",
+        what = "arguments" if warmup.args_pickle_error else "result"
+        writer.emit(
+            Skipped(
+                executor="processes",
+                reason=clip(
+                    f"the {what} cannot be pickled ({pickle_problem}), so a process pool "
+                    "cannot send it"
+                ),
+            )
         )
         executors.remove("processes")
 
-    plan_data: dict[str, Any] | None = config.get("plan")
-    if plan_data is None:
-        cpus = int(config["cpus"])
-        estimate_width = config["workers"] or cpus
+    if config.plan is None:
+        cpus = config.cpus
+        estimate_width = config.workers or cpus
         left = deadline - time.monotonic()
-        left -= _startup_estimate(config["start_method"], estimate_width, executors)
+        left -= _startup_estimate(config.start_method, estimate_width, executors)
         plan = make_plan(
-            warmup["task_seconds"],
-            warmup["cpu_share"],
+            warmup.task_seconds,
+            warmup.cpu_share,
             is_async=is_async,
             cpus=cpus,
             time_left=max(0.0, left),
             executors=tuple(executors),
-            workers=config["workers"],
+            workers=config.workers,
             tasks=None,
             inputs=_batch_cap(config, calls),
-            payload_bytes=(warmup["args_bytes"] or 0) + (warmup["result_bytes"] or 0),
+            payload_bytes=(warmup.args_bytes or 0) + (warmup.result_bytes or 0),
         )
-        channel.emit("plan", **plan.as_dict())
+        writer.emit(Planned(plan=PlanData.from_plan(plan)))
     else:
-        plan = Plan(**plan_data)
+        plan = config.plan.to_plan()
 
     batch = _batch(calls, plan.tasks)
-    # Processes first: with the fork start method, fork before this process has threads.
+    # Processes first: with the fork start method, fork before this process has threads
+    # (the parent watch is the one thread there is; it holds no lock a child could need).
     order = sorted(executors, key=lambda e: e != "processes")
     running: dict[str, _Executor] = {}
+    build_config = _build_config(config)
     for name in order:
-        executor = _build(name, func, config, plan, is_async)
-        channel.emit("starting", executor=name)
+        executor = _build(name, func, build_config, plan, is_async)
+        writer.emit(Starting(executor=executor_name(name)))
         try:
             seconds = executor.start()
             if name != "serial":
                 # Untimed: the first calls in fresh workers are cold (imports, caches).
                 warm = batch[: _warm_size(name, plan, len(batch))]
-                channel.emit(
-                    "warming",
-                    executor=name,
-                    expected=plan.estimates[name] * len(warm) / max(1, len(batch)),
-                )
+                expected = plan.estimates[name] * len(warm) / max(1, len(batch))
+                writer.emit(Warming(executor=executor_name(name), expected=expected))
                 executor.run(warm)
         except TrialError as exc:
-            channel.emit(
-                "trial_error",
-                executor=name,
-                round=0,
-                kind=exc.kind,
-                message=exc.message,
-                exitcode=exc.exitcode,
-            )
+            writer.emit(_trial_failed(name, 0, exc))
             executor.close()
             continue
-        channel.emit("ready_to_time", executor=name, seconds=seconds)
+        writer.emit(Started(executor=executor_name(name), seconds=seconds))
         running[name] = executor
-    _watch_parent(control)
 
     last: dict[str, float] = {}
     walls: dict[str, list[float]] = {name: [] for name in running}
@@ -386,61 +436,68 @@ def run(config: dict[str, Any], channel: Channel, control: int) -> None:
             break
         expected = sum(last.get(name, plan.estimates[name]) for name in active)
         if round_index > 1 and time.monotonic() + expected > deadline:
-            channel.emit("out_of_time", round=round_index)
+            writer.emit(OutOfTime(round=round_index))
             break
         for name in active:
-            channel.emit(
-                "trial_start",
-                executor=name,
-                round=round_index,
-                expected=last.get(name, plan.estimates[name]),
+            writer.emit(
+                TrialStarted(
+                    executor=executor_name(name),
+                    round=round_index,
+                    expected=last.get(name, plan.estimates[name]),
+                )
             )
             try:
                 trial: Trial = running[name].run(batch)
             except TrialError as exc:
-                channel.emit(
-                    "trial_error",
-                    executor=name,
-                    round=round_index,
-                    kind=exc.kind,
-                    message=exc.message,
-                    exitcode=exc.exitcode,
-                )
+                writer.emit(_trial_failed(name, round_index, exc))
                 running.pop(name).close()
                 continue
             last[name] = trial.wall
             walls[name].append(trial.wall)
-            channel.emit(
-                "trial",
-                executor=name,
-                round=round_index,
-                wall=trial.wall,
-                cpu=trial.cpu,
-                queued=trial.queued,
+            writer.emit(
+                TrialDone(
+                    executor=executor_name(name),
+                    round=round_index,
+                    wall=trial.wall,
+                    cpu=trial.cpu,
+                    queued=trial.queued,
+                )
             )
         if round_index < plan.rounds and _settled({k: walls[k] for k in running}):
-            channel.emit("settled", round=round_index)
+            writer.emit(Settled(round=round_index))
             break
     for executor in running.values():
         executor.close()
 
 
+def _trial_failed(name: str, round_index: int, exc: TrialError) -> TrialFailed:
+    return TrialFailed(
+        executor=executor_name(name),
+        round=round_index,
+        kind=clip(exc.kind),
+        message=clip(exc.message),
+        exitcode=exc.exitcode,
+    )
+
+
 def main() -> None:
-    channel, control = _isolate()
+    become_subreaper()
+    events, control = _isolate()
     try:
-        (size,) = struct.unpack("!Q", _read_exact(control, 8))
-        config = pickle.loads(_read_exact(control, size))
-        run(config, channel, control)
-        channel.emit("done")
+        config = RunnerConfig.read(control)
+    except BaseException:  # the parent died or wrote nonsense: nobody to tell
+        os._exit(1)
+    writer = EventWriter(events, config.token)
+    _watch_parent(control)
+    try:
+        writer.emit(Hello(pid=os.getpid()))
+        run(config, writer)
+        writer.emit(Done())
     except BaseException:
         with contextlib.suppress(Exception):
-            channel.emit("internal_error", traceback=traceback.format_exc(limit=20))
-    # Wait for the parent to kill the group (it reaps everything in one go); if the parent
-    # is gone, stdin is at EOF and this returns at once.
-    with contextlib.suppress(OSError):
-        while os.read(control, 4096):
-            pass
-    os._exit(0)
+            writer.emit(InternalError(traceback=clip(traceback.format_exc(limit=20), 16_000)))
+    # Wait for the parent to kill the tree; if the parent is gone, the watch does it.
+    threading.Event().wait()
 
 
 if __name__ == "__main__":

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..advice import advise
 from ..environment import detect_environment
+from ..errors import TargetError
 from ..profile import TaskProfile
+from ..targetspec import parse_target
+from ._runner import INPUTS_SHARE
 from .inference import infer_profile
+from .planning import MAX_TASKS
 from .report import ProbeReport, build_report
 from .session import RunConfig, measure
-from .targets import parse_spec, spec_for_callable
+from .targets import spec_for_callable
 
 __all__ = ["probe", "probe_target", "run_probe"]
 
@@ -42,6 +48,31 @@ def _check_numbers(tasks: int | None, workers: int | None, budget: float) -> Non
         raise ValueError(f"budget must be a number of seconds > 0, got {budget!r}")
 
 
+def _directory(cwd: str | Path | None) -> str:
+    """The directory the target is imported from; TargetError if it does not exist."""
+    try:
+        path = Path(cwd).resolve() if cwd is not None else Path(os.getcwd())
+    except OSError:  # os.getcwd() of a deleted directory
+        raise TargetError("the current directory no longer exists: cd to a real one") from None
+    if not path.is_dir():
+        raise TargetError(f"cannot probe from {str(path)!r}: no such directory")
+    return str(path)
+
+
+def _take_inputs(inputs: Iterable[Sequence[Any]], budget: float) -> list[tuple[Any, ...]]:
+    """At most a round's worth of argument tuples, taking at most a quarter of the budget.
+
+    An endless generator is cut, never drained (a round holds at most MAX_TASKS tasks).
+    """
+    stop = time.monotonic() + budget * INPUTS_SHARE
+    calls: list[tuple[Any, ...]] = []
+    for item in itertools.islice(inputs, MAX_TASKS):
+        calls.append(tuple(item))
+        if time.monotonic() > stop:
+            break
+    return calls
+
+
 def run_probe(
     target: str,
     *,
@@ -61,14 +92,14 @@ def run_probe(
     ``inputs`` names a factory (``MODULE:FACTORY``) run in the isolated runner; ``calls``
     gives the per-task argument tuples directly (they are pickled to the runner).
     """
-    parse_spec(target)
+    parse_target(target)
     if inputs is not None:
-        parse_spec(inputs)
+        parse_target(inputs)
     _check_numbers(tasks, workers, budget)
     extra = _check_overrides(overrides)
     env = detect_environment()
     start_method = str(extra.get("start_method") or env.start_method)
-    directory = str(Path(cwd).resolve()) if cwd is not None else os.getcwd()
+    directory = _directory(cwd)
     config = RunConfig(
         spec=target,
         cwd=directory,
@@ -162,10 +193,12 @@ def probe(
 
     ``func`` must be importable again by module and name (a module-level function, a
     staticmethod or classmethod): it runs in a fresh, isolated process.  ``inputs`` gives
-    per-task argument tuples instead of ``args``/``kwargs``.
+    per-task argument tuples instead of ``args``/``kwargs``; at most a round's worth is
+    taken from it (an endless generator is fine).
     """
     spec = spec_for_callable(func)
-    calls = [tuple(item) for item in inputs] if inputs is not None else None
+    _check_numbers(tasks, workers, budget)
+    calls = _take_inputs(inputs, float(budget)) if inputs is not None else None
     return run_probe(
         spec,
         args=args,

@@ -2,42 +2,71 @@
 
 The runner (:mod:`concadvisor.probing._runner`) runs in a new session, so it and every
 process it starts (pool workers, the forkserver, the resource tracker) share one process
-group that :func:`os.killpg` takes down at once.  Events arrive on a pipe, read by a
-thread into a queue so that the main thread can wait with a timeout:
+group; on Linux it is also the subreaper of anything that leaves that group, and
+:func:`~.reaping.kill_tree` takes the whole tree down at once.  Events arrive on a pipe
+that the main thread reads itself, non-blocking, with ``select`` and the clock: no thread
+and no lock can be held hostage by a stranger that keeps the pipe open.
 
 - each trial has its own deadline (:func:`~concadvisor.probing.planning.trial_timeout`); a
-  trial past it is a hang: the group is killed, that executor is marked ``timeout`` and,
+  trial past it is a hang: the tree is killed, that executor is marked ``timeout`` and,
   if the budget allows, a fresh runner continues with the other executors (the warm-up
   and the plan are reused, the results so far are kept);
 - the runner dying (``os._exit``, a segfault) is attributed to what it was doing;
-- the whole probe is killed at ``budget`` + :data:`GRACE_SECONDS`, whatever happens;
-- Ctrl-C (``KeyboardInterrupt``) kills the group before it propagates.
+- the whole probe is killed at ``budget`` + :data:`GRACE_SECONDS`, whatever happens; a
+  step cut by the budget is "not measured", not a hang;
+- an event that fails the protocol's checks (:class:`~.protocol.ProtocolError`) ends the
+  run: the runner is no longer trusted, nothing it says after that is used;
+- Ctrl-C (``KeyboardInterrupt``) kills the tree before it propagates.
 
-Whatever the path, the group is killed and the runner reaped before this module returns:
+Whatever the path, the tree is killed and the runner reaped before this module returns:
 no child process is left behind.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import pickle
-import queue
-import signal
-import struct
+import select
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from ..errors import TargetError
+from ..errors import BudgetError, TargetError
 from .executors import describe_exit
 from .planning import EXECUTORS, trial_timeout
+from .protocol import (
+    Done,
+    Event,
+    EventReader,
+    Hello,
+    InputsTaken,
+    InternalError,
+    OutOfTime,
+    Phase,
+    PlanData,
+    Planned,
+    ProtocolError,
+    Ready,
+    RunnerConfig,
+    Settled,
+    Skipped,
+    Started,
+    Starting,
+    TargetFailed,
+    TrialDone,
+    TrialFailed,
+    TrialStarted,
+    Warming,
+    Warmup,
+    WarmupDone,
+    WarmupFailed,
+    new_token,
+)
+from .reaping import kill_tree
 
 __all__ = ["GRACE_SECONDS", "ExecutorRecord", "Measurements", "RunConfig", "measure"]
 
@@ -51,6 +80,10 @@ MIN_RESTART_SECONDS = 0.5
 START_TIMEOUT_SECONDS = 10.0
 #: How often the watcher wakes up to check the clock and the runner.
 TICK_SECONDS = 0.05
+#: After the runner's pipe closes, how long it may take to exit before it counts as alive.
+EXIT_WAIT_SECONDS = 0.5
+#: How long reaping a SIGKILLed runner may take.
+REAP_SECONDS = 2.0
 
 Progress = Callable[[str, float], None]
 
@@ -108,6 +141,7 @@ class _Outcome:
     DONE = "done"
     KILLED = "killed"  # a fault was attributed; maybe restart
     DEADLINE = "deadline"
+    UNTRUSTED = "untrusted"  # the event stream failed the protocol's checks
 
 
 def _runner_env() -> dict[str, str]:
@@ -123,11 +157,11 @@ def _runner_env() -> dict[str, str]:
 
 
 class _Runner:
-    """One runner process and the thread that reads its events."""
+    """One runner process and both ends of its pipes, read and written without blocking."""
 
-    def __init__(self, config: dict[str, Any], cwd: str) -> None:
+    def __init__(self, config: RunnerConfig) -> None:
         try:
-            payload = pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pending = config.encode()
         except Exception as exc:
             raise TargetError(
                 f"the arguments cannot be sent to the probe's runner process: "
@@ -140,53 +174,70 @@ class _Runner:
         else:  # pragma: no cover - Windows
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "concadvisor.probing._runner"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=None if debug else subprocess.DEVNULL,
-            cwd=cwd,
-            env=_runner_env(),
-            **kwargs,
-        )
-        self.events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "concadvisor.probing._runner"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=None if debug else subprocess.DEVNULL,
+                cwd=config.cwd,
+                env=_runner_env(),
+                **kwargs,
+            )
+        except OSError as exc:
+            raise TargetError(
+                f"cannot start the probe's runner in {config.cwd}: {exc.strerror or exc}"
+            ) from None
         assert self.proc.stdout is not None
         assert self.proc.stdin is not None
-        self._reader = threading.Thread(
-            target=self._read,
-            args=(self.proc.stdout,),
-            name="concadvisor-probe-events",
-            daemon=True,
-        )
-        self._reader.start()
-        try:
-            self.proc.stdin.write(struct.pack("!Q", len(payload)) + payload)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass  # the runner died at once; the watcher sees it exit
-        # stdin stays open: it is the runner's dead man's switch.
+        self._out = self.proc.stdout.fileno()
+        self._in = self.proc.stdin.fileno()
+        os.set_blocking(self._out, False)
+        os.set_blocking(self._in, False)
+        self.reader = EventReader(config.token)
+        self.eof = False
+        # stdin stays open after the config: it is the runner's dead man's switch.
 
-    def _read(self, stream: IO[bytes]) -> None:
-        with contextlib.suppress(ValueError, OSError):
-            for line in stream:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    self.events.put(event)
-        self.events.put(None)
+    def poll(self, timeout: float) -> list[Event]:
+        """Events that arrive within ``timeout`` seconds (raises :class:`ProtocolError`)."""
+        if self.eof and not self._pending:
+            time.sleep(max(0.0, timeout))
+            return []
+        readable = [] if self.eof else [self._out]
+        writable = [self._in] if self._pending else []
+        ready_r, ready_w, _ = select.select(readable, writable, [], max(0.0, timeout))
+        if ready_w:
+            try:
+                sent = os.write(self._in, self._pending[: 1 << 16])
+                self._pending = self._pending[sent:]
+            except BlockingIOError:
+                pass
+            except OSError:  # the runner died at once; its exit is seen by the caller
+                self._pending = b""
+        if not ready_r:
+            return []
+        try:
+            data = os.read(self._out, 1 << 16)
+        except BlockingIOError:
+            return []
+        except OSError:
+            data = b""
+        if not data:
+            self.eof = True
+            return []
+        return self.reader.feed(data)
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """The runner's exit code if it exits within ``timeout`` seconds, else None."""
+        try:
+            return self.proc.wait(timeout=max(0.0, timeout))
+        except subprocess.TimeoutExpired:
+            return None
 
     def kill(self) -> int | None:
-        """Kill the runner's whole process group, reap the runner, close the pipes."""
-        if os.name == "posix":
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
-            with contextlib.suppress(OSError):
-                self.proc.kill()
-        code = self.proc.wait()
-        self._reader.join(timeout=2.0)
+        """Kill the runner's whole tree, reap the runner, close the pipes; never blocks long."""
+        kill_tree(self.proc.pid, self.proc.pid if os.name == "posix" else None)
+        code = self.wait_exit(REAP_SECONDS)
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):
@@ -196,11 +247,26 @@ class _Runner:
 
 @dataclass
 class _Phase:
-    kind: str  # import | warmup | starting | warming | trial | idle
+    kind: str  # spawn | import | inputs | warmup | idle | starting | warming | trial
     executor: str | None
     since: float
     timeout: float | None  # seconds; None: only the hard deadline
     round: int = 0
+
+
+#: What a step cut by the budget is called, per phase that runs an executor.
+_CUT_BY_BUDGET = {
+    "starting": "the budget ran out while its pool was starting",
+    "warming": "the budget ran out during its untimed warm-up batch",
+    "trial": "the budget ran out during its first round",
+}
+#: What a step past its own timeout is called.
+_HUNG = {
+    "starting": "the pool did not start within {waited:.1f} s",
+    "warming": "did not finish its untimed warm-up batch within {waited:.1f} s: the function "
+    "hangs or stalls",
+    "trial": "did not finish a round within {waited:.1f} s: the function hangs or stalls",
+}
 
 
 class _Watch:
@@ -213,131 +279,215 @@ class _Watch:
         self.progress = progress
         self.t0 = t0
         self.budget = budget
-        self.phase = _Phase("import", None, time.monotonic(), None)
+        self.phase = _Phase("spawn", None, time.monotonic(), None)
         self.target_error: str | None = None
+        self.budget_error: str | None = None
+        self.warmup: Warmup | None = None
+        self.plan: PlanData | None = None
         self.done = False
+        self.stopped = False  # the runner reported an internal error: nothing more to wait for
 
     def _say(self, text: str) -> None:
         if self.progress is not None:
             self.progress(text, min(1.0, (time.monotonic() - self.t0) / self.budget))
 
-    def handle(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        now = time.monotonic()
+    def _enter(self, kind: str, executor: str | None = None, timeout: float | None = None) -> None:
+        self.phase = _Phase(kind, executor, time.monotonic(), timeout)
+
+    @property
+    def finished(self) -> bool:
+        return self.done or self.stopped or self.target_error is not None
+
+    def handle(self, event: Event) -> None:
+        """Apply one event; :class:`ProtocolError` if it makes no sense now."""
         records = self.m.records
-        if kind == "ready":
-            self.m.is_async = bool(event.get("is_async"))
+        if isinstance(event, Hello):
+            self._enter("import")
+        elif isinstance(event, Phase):
+            self._enter(event.name)
+            if event.name == "warmup":
+                self._say("warm-up call")
+        elif isinstance(event, InputsTaken):
+            if not event.complete:
+                self.m.notes.append(
+                    f"--inputs: took the first {event.count} items (a round needs no more)"
+                )
+        elif isinstance(event, TargetFailed):
+            self.target_error = event.message
+        elif isinstance(event, Ready):
+            self.m.is_async = event.is_async
             if self.m.runner_startup is None:
-                self.m.runner_startup = now - self.t0
-            self.phase = _Phase("warmup" if self.m.warmup is None else "idle", None, now, None)
-            self._say("warm-up call")
-        elif kind == "target_error":
-            self.target_error = str(event.get("message"))
-        elif kind == "warmup":
-            self.m.warmup = {k: v for k, v in event.items() if k != "event"}
-            self.m.is_async = bool(event.get("is_async"))
-            self.phase = _Phase("idle", None, now, None)
-        elif kind == "warmup_error":
+                self.m.runner_startup = time.monotonic() - self.t0
+            self._enter("idle")
+        elif isinstance(event, WarmupDone):
+            self.warmup = event.result
+            self.m.warmup = event.result.model_dump()
+            self.m.is_async = event.result.is_async
+            self._enter("idle")
+        elif isinstance(event, WarmupFailed):
             record = records["serial"]
             record.status = "failed"
-            record.reason = f"{event.get('kind')}: {event.get('message')}".rstrip(": ")
+            record.reason = f"{event.kind}: {event.message}".rstrip(": ")
             for name in EXECUTORS[1:]:
                 _skip(records[name], "not measured: the function raised in the warm-up call")
-        elif kind == "plan":
-            self.m.plan = {k: v for k, v in event.items() if k != "event"}
-        elif kind == "skip":
-            _skip(records[str(event["executor"])], str(event.get("reason")))
-        elif kind == "starting":
-            self.phase = _Phase("starting", str(event["executor"]), now, START_TIMEOUT_SECONDS)
-            self._say(f"starting {event['executor']}")
-        elif kind == "warming":
-            timeout = trial_timeout(float(event.get("expected") or 0.0))
-            self.phase = _Phase("warming", str(event["executor"]), now, timeout)
-        elif kind == "ready_to_time":
-            records[str(event["executor"])].startup = float(event["seconds"])
-            self.phase = _Phase("idle", None, now, None)
-        elif kind == "trial_start":
-            name = str(event["executor"])
-            previous = records[name].walls[-1] if records[name].walls else None
-            timeout = trial_timeout(float(event.get("expected") or 0.0), previous)
-            self.phase = _Phase("trial", name, now, timeout, int(event.get("round", 0)))
-            rounds = (self.m.plan or {}).get("rounds", "?")
-            self._say(f"round {event.get('round')}/{rounds}: {name}")
-        elif kind == "trial":
-            record = records[str(event["executor"])]
-            record.walls.append(float(event["wall"]))
-            record.cpus.append(float(event["cpu"]))
-            record.queued.append(float(event.get("queued") or 0.0))
-            self.phase = _Phase("idle", None, now, None)
-        elif kind == "trial_error":
-            record = records[str(event["executor"])]
+        elif isinstance(event, Planned):
+            self.plan = event.plan
+            self.m.plan = event.plan.model_dump()
+        elif isinstance(event, Skipped):
+            _skip(records[event.executor], event.reason)
+        elif isinstance(event, Starting):
+            self._enter("starting", event.executor, START_TIMEOUT_SECONDS)
+            self._say(f"starting {event.executor}")
+        elif isinstance(event, Warming):
+            self._expect_phase(event, "starting", event.executor)
+            self._enter("warming", event.executor, trial_timeout(event.expected))
+        elif isinstance(event, Started):
+            self._expect_phase(event, ("starting", "warming"), event.executor)
+            records[event.executor].startup = event.seconds
+            self._enter("idle")
+        elif isinstance(event, TrialStarted):
+            record = records[event.executor]
+            previous = record.walls[-1] if record.walls else None
+            self._enter("trial", event.executor, trial_timeout(event.expected, previous))
+            self.phase.round = event.round
+            rounds = self.plan.rounds if self.plan is not None else "?"
+            self._say(f"round {event.round}/{rounds}: {event.executor}")
+        elif isinstance(event, TrialDone):
+            self._expect_phase(event, "trial", event.executor, event.round)
+            record = records[event.executor]
+            record.walls.append(event.wall)
+            record.cpus.append(event.cpu)
+            record.queued.append(event.queued)
+            self._enter("idle")
+        elif isinstance(event, TrialFailed):
+            record = records[event.executor]
             record.status = "failed"
-            message = event.get("message") or ""
-            record.reason = f"{event.get('kind')}: {message}" if message else str(event["kind"])
-            if event.get("exitcode") is not None:
-                record.exitcode = int(event["exitcode"])
-            self.phase = _Phase("idle", None, now, None)
-        elif kind == "out_of_time":
+            record.reason = f"{event.kind}: {event.message}" if event.message else event.kind
+            if event.exitcode is not None:
+                record.exitcode = event.exitcode
+            self._enter("idle")
+        elif isinstance(event, OutOfTime):
             self.m.notes.append(
-                f"the budget allowed {int(event.get('round', 1)) - 1} round(s), fewer than planned"
+                f"the budget allowed {event.round - 1} round(s), fewer than planned"
             )
-        elif kind == "settled":
+        elif isinstance(event, Settled):
             self.m.notes.append(
-                f"stopped after {event.get('round')} rounds: the fastest was clearly ahead"
+                f"stopped after {event.round} rounds: the fastest was clearly ahead"
             )
-        elif kind == "internal_error":
-            self.m.notes.append("the probe's runner failed: " + str(event.get("traceback")))
-        elif kind == "done":
+        elif isinstance(event, InternalError):
+            last = event.traceback.strip().splitlines()[-1:] or ["?"]
+            self.m.notes.append(f"the probe's runner failed: {last[0]}")
+            self.stopped = True
+        elif isinstance(event, Done):
             self.done = True
 
-    def attribute_death(self, code: int | None) -> None:
-        """The runner died on its own: blame the function call it was making."""
-        how = describe_exit(code) if code is not None else "closed its output"
+    def _expect_phase(
+        self,
+        event: Event,
+        kinds: str | tuple[str, ...],
+        executor: str,
+        round_index: int | None = None,
+    ) -> None:
+        """A result counts only for the step the parent saw start: no forged results."""
+        phase = self.phase
+        allowed = (kinds,) if isinstance(kinds, str) else kinds
+        if (
+            phase.kind not in allowed
+            or phase.executor != executor
+            or (round_index is not None and phase.round != round_index)
+        ):
+            raise ProtocolError(
+                f"a {type(event).__name__} event for {executor} while the runner was "
+                f"{phase.kind}{' ' + phase.executor if phase.executor else ''}"
+            )
+
+    def attribute_untrusted(self, problem: ProtocolError) -> None:
+        """The event stream broke its protocol: what was running is not measured."""
+        reason = f"the probe's event pipe carried {problem}"
         phase = self.phase
         records = self.m.records
-        if phase.kind == "import":
+        self.m.notes.append(f"stopped trusting the probe's runner: {problem}")
+        if phase.kind in ("spawn", "import", "inputs"):
+            self.target_error = f"cannot probe {self.m.target!r}: {reason}"
+            return
+        if phase.kind == "warmup":
+            records["serial"].status = "failed"
+            records["serial"].reason = reason
+        elif phase.executor is not None and records[phase.executor].status is None:
+            records[phase.executor].status = "failed"
+            records[phase.executor].reason = reason
+        for record in records.values():
+            if not record.walls:
+                _skip(record, "not measured: the probe's runner was no longer trusted")
+
+    def attribute_death(self, code: int | None) -> None:
+        """The runner died on its own (or closed its pipe): blame the call it was making."""
+        phase = self.phase
+        records = self.m.records
+        if code is None:
+            how = "it closed the probe's pipe and did not exit: does it close descriptors?"
+            died = f"the function stopped the probe's runner from reporting ({how})"
+        else:
+            how = describe_exit(code)
+            died = f"the process running the function died ({how})"
+        if phase.kind == "spawn":
+            self.target_error = f"the probe's runner could not start ({how})"
+        elif phase.kind == "import":
             self.target_error = f"importing {self.m.target!r} killed the process ({how})"
+        elif phase.kind == "inputs":
+            self.target_error = f"the --inputs factory killed the process ({how})"
         elif phase.kind == "warmup":
             record = records["serial"]
             record.status, record.exitcode = "failed", code
-            record.reason = f"the process running the function died ({how})"
+            record.reason = died
+            verb = "killed" if code is not None else "silenced"
             for name in EXECUTORS[1:]:
                 _skip(
                     records[name],
-                    "not measured: the function killed the process in the warm-up call",
+                    f"not measured: the function {verb} the process in the warm-up call",
                 )
         elif phase.executor is not None:
             record = records[phase.executor]
             record.status, record.exitcode = "failed", code
-            record.reason = f"the process running the function died ({how})"
+            record.reason = died
         else:
             self.m.notes.append(f"the probe's runner died between trials ({how})")
 
     def attribute_timeout(self, waited: float, hard: bool) -> None:
         phase = self.phase
         records = self.m.records
-        if phase.kind == "import":
+        if phase.kind == "spawn":
+            self.budget_error = (
+                f"the budget of {self.budget:g} s ran out before the probe's runner had "
+                f"started ({waited:.1f} s): give a larger --budget"
+            )
+        elif phase.kind == "import":
             self.target_error = (
                 f"importing {self.m.target!r} did not finish within the budget ({waited:.1f} s)"
+            )
+        elif phase.kind == "inputs":
+            self.target_error = (
+                f"the --inputs factory of {self.m.target!r} gave no inputs within the budget "
+                f"({waited:.1f} s)"
             )
         elif phase.kind == "warmup":
             record = records["serial"]
             record.status = "timeout"
-            record.reason = f"the warm-up call did not return within {waited:.1f} s"
+            record.reason = f"the warm-up call did not return within the budget ({waited:.1f} s)"
             for name in EXECUTORS[1:]:
                 _skip(records[name], "not measured: the warm-up call under serial hung")
         elif phase.executor is not None:
             record = records[phase.executor]
-            if hard and record.walls and phase.timeout is not None and waited < phase.timeout:
-                self.m.notes.append(
-                    f"the budget ran out during a {phase.executor} round; it was dropped"
-                )
+            if hard and (phase.timeout is None or waited < phase.timeout):
+                if record.walls:
+                    self.m.notes.append(
+                        f"the budget ran out during a {phase.executor} round; it was dropped"
+                    )
+                else:
+                    _skip(record, f"not measured: {_CUT_BY_BUDGET[phase.kind]} ({waited:.1f} s)")
                 return
             record.status = "timeout"
-            what = {"starting": "start", "warming": "finish its untimed warm-up batch"}.get(
-                phase.kind, "finish a round"
-            )
-            record.reason = f"did not {what} within {waited:.1f} s: the function hangs or stalls"
+            record.reason = _HUNG[phase.kind].format(waited=waited)
 
 
 def _skip(record: ExecutorRecord, reason: str) -> None:
@@ -357,44 +507,52 @@ def _pending(m: Measurements) -> list[str]:
 def measure(config: RunConfig, progress: Progress | None = None) -> Measurements:
     """Run the probe's measurements in isolated runner processes; never leaves one behind.
 
-    Raises :class:`TargetError` when the target (or ``--inputs``) cannot be imported.
+    Raises :class:`TargetError` when the target (or ``--inputs``) cannot be imported, and
+    :class:`BudgetError` when the budget ends before the runner could even start.
     """
     t0 = time.monotonic()
     hard_deadline = t0 + config.budget + GRACE_SECONDS
     soft_deadline = t0 + config.budget - RESERVE_SECONDS
     m = Measurements(target=config.spec)
     executors = list(EXECUTORS)
+    warmup: Warmup | None = None
+    plan: PlanData | None = None
     while True:
-        runner_config = {
-            "spec": config.spec,
-            "cwd": config.cwd,
-            "sys_path": list(config.sys_path),
-            "args": list(config.args),
-            "kwargs": dict(config.kwargs),
-            "inputs": config.inputs,
-            "calls": list(config.calls) if config.calls is not None else None,
-            "tasks": config.tasks,
-            "workers": config.workers,
-            "cpus": config.cpus,
-            "start_method": config.start_method,
-            "executors": executors,
-            "warmup": m.warmup,
-            "plan": _remaining_plan(m, executors),
-            "deadline_wall": time.time() + (soft_deadline - time.monotonic()),
-        }
+        runner_config = RunnerConfig(
+            spec=config.spec,
+            cwd=config.cwd,
+            token=new_token(),
+            deadline_wall=time.time() + (soft_deadline - time.monotonic()),
+            cpus=config.cpus,
+            start_method=config.start_method,
+            executors=tuple(executors),
+            sys_path=tuple(config.sys_path),
+            args=tuple(config.args),
+            kwargs=dict(config.kwargs),
+            inputs=config.inputs,
+            calls=config.calls,
+            tasks=config.tasks,
+            workers=config.workers,
+            warmup=warmup,
+            plan=_remaining_plan(m, plan, executors),
+        )
         m.runners += 1
         watch = _Watch(m, progress, t0, config.budget)
+        watch.warmup, watch.plan = warmup, plan
         watch._say("starting the runner")
-        runner = _Runner(runner_config, config.cwd)
+        runner = _Runner(runner_config)
         outcome = _Outcome.DONE
         try:
             outcome = _follow(runner, watch, hard_deadline)
         finally:
             runner.kill()
-        if watch.target_error is not None:
+        warmup, plan = watch.warmup, watch.plan
+        if watch.target_error is not None or watch.budget_error is not None:
             m.elapsed = time.monotonic() - t0
-            raise TargetError(watch.target_error)
-        if outcome != _Outcome.KILLED or m.warmup is None or m.plan is None:
+            if watch.target_error is not None:
+                raise TargetError(watch.target_error)
+            raise BudgetError(str(watch.budget_error))
+        if outcome != _Outcome.KILLED or warmup is None or plan is None:
             break
         executors = _pending(m)
         if not executors or soft_deadline - time.monotonic() < MIN_RESTART_SECONDS:
@@ -410,34 +568,29 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
     return m
 
 
-def _remaining_plan(m: Measurements, executors: list[str]) -> dict[str, Any] | None:
-    if m.plan is None:
+def _remaining_plan(
+    m: Measurements, plan: PlanData | None, executors: list[str]
+) -> PlanData | None:
+    if plan is None:
         return None
-    plan = dict(m.plan)
     done = min((len(m.records[name].walls) for name in executors), default=0)
-    plan["rounds"] = max(1, int(plan["rounds"]) - done)
-    return plan
+    return plan.model_copy(update={"rounds": max(1, plan.rounds - done)})
 
 
 def _follow(runner: _Runner, watch: _Watch, hard_deadline: float) -> str:
+    """Read events and watch the clock until the run ends; every wait has the deadline."""
     while True:
+        now = time.monotonic()
         try:
-            event = runner.events.get(timeout=TICK_SECONDS)
-        except queue.Empty:
-            event = {}
-        if event is None:  # EOF: the runner exited (or closed stdout)
-            try:
-                code: int | None = runner.proc.wait(timeout=5.0)
-            except subprocess.TimeoutExpired:
-                code = None  # closed its output but lives on: killed by the caller
-            if watch.done:
-                return _Outcome.DONE
-            watch.attribute_death(code)
-            return _Outcome.KILLED
-        if event:
-            watch.handle(event)
-            if watch.done or watch.target_error is not None:
-                return _Outcome.DONE
+            events = runner.poll(min(TICK_SECONDS, max(0.0, hard_deadline - now)))
+            for event in events:
+                watch.handle(event)
+                if watch.finished:
+                    return _Outcome.DONE
+        except ProtocolError as problem:
+            watch.attribute_untrusted(problem)
+            return _Outcome.UNTRUSTED
+        if events:
             continue
         now = time.monotonic()
         phase = watch.phase
@@ -448,17 +601,21 @@ def _follow(runner: _Runner, watch: _Watch, hard_deadline: float) -> str:
             watch.attribute_timeout(now - phase.since, hard=True)
             return _Outcome.DEADLINE
         exited = runner.proc.poll()
+        if runner.eof and exited is None:
+            # The pipe closed: give the runner a moment to exit, within the deadline.
+            exited = runner.wait_exit(min(EXIT_WAIT_SECONDS, hard_deadline - now))
+            watch.attribute_death(exited)
+            return _Outcome.KILLED
         if exited is not None:
-            # Exited without closing stdout (a forked worker still holds it): drain first.
-            while True:
-                try:
-                    late = runner.events.get(timeout=TICK_SECONDS)
-                except queue.Empty:
-                    break
-                if late is None:
-                    break
-                watch.handle(late)
-            if watch.done or watch.target_error is not None:
+            # Exited, maybe without closing the pipe (a forked worker still holds it):
+            # what it wrote before dying is already in the pipe.
+            try:
+                for event in runner.poll(0.0) if not runner.eof else []:
+                    watch.handle(event)
+            except ProtocolError as problem:
+                watch.attribute_untrusted(problem)
+                return _Outcome.UNTRUSTED
+            if watch.finished:
                 return _Outcome.DONE
             watch.attribute_death(exited)
             return _Outcome.KILLED

@@ -1,7 +1,7 @@
 """Resolving a probe target -- ``pkg.mod:func``, ``pkg.mod:Class.method`` or
 ``path/to/file.py:func`` -- to a callable.
 
-Used in the parent (to check the spec's syntax before anything starts) and in the isolated
+The syntax is :mod:`concadvisor.targetspec`'s, shared with lint.  Used in the isolated
 runner and its pool workers (to import the target).  Every failure is a
 :class:`~concadvisor.errors.TargetError` whose message is one line naming what is wrong.
 """
@@ -11,68 +11,26 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from ..errors import TargetError
+from ..targetspec import parse_target
 
 __all__ = [
-    "TargetSpec",
     "describe_exception",
     "first_line",
     "is_async_callable",
     "load_callable",
-    "parse_spec",
     "spec_for_callable",
 ]
 
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_DOTTED_RE = re.compile(rf"^{_IDENT}(?:\.{_IDENT})*$")
-
 #: Name prefix of modules loaded from a file path whose stem is taken or not an identifier.
 _FILE_MODULE_PREFIX = "_concadvisor_target_"
-
-
-@dataclass(frozen=True)
-class TargetSpec:
-    """A parsed target: where the module comes from and the attribute path inside it."""
-
-    text: str
-    module: str
-    attribute: str
-    is_file: bool
-
-    @property
-    def qualname(self) -> str:
-        return self.attribute
-
-
-def parse_spec(text: str) -> TargetSpec:
-    """Check the syntax of ``text`` (no import happens here)."""
-    if ":" not in text:
-        raise TargetError(
-            f"invalid target {text!r}: expected MODULE:FUNCTION or path/to/file.py:FUNCTION"
-        )
-    module, _, attribute = text.rpartition(":")
-    if not module:
-        raise TargetError(f"invalid target {text!r}: the module part before ':' is empty")
-    if not _DOTTED_RE.match(attribute):
-        raise TargetError(
-            f"invalid target {text!r}: {attribute!r} after ':' is not a name like func "
-            "or Class.method"
-        )
-    is_file = module.endswith(".py") or "/" in module or os.sep in module
-    if not is_file and not _DOTTED_RE.match(module):
-        raise TargetError(
-            f"invalid target {text!r}: {module!r} is neither a dotted module name nor a .py path"
-        )
-    return TargetSpec(text=text, module=module, attribute=attribute, is_file=is_file)
 
 
 def first_line(exc: BaseException) -> str:
@@ -139,9 +97,9 @@ def load_callable(text: str, cwd: str | Path | None = None) -> Callable[..., Any
     Dotted modules are imported from ``cwd`` (default: the current directory) first, like
     ``python -m``; ``.py`` paths are relative to ``cwd``.
     """
-    spec = parse_spec(text)
+    spec = parse_target(text)
     base = Path(cwd) if cwd is not None else Path.cwd()
-    if spec.is_file:
+    if spec.is_path:
         module = _import_file(spec.module, base)
     else:
         root = str(base.resolve())
@@ -150,7 +108,7 @@ def load_callable(text: str, cwd: str | Path | None = None) -> Callable[..., Any
         module = _import_module(spec.module)
     obj: Any = module
     walked = spec.module
-    for part in spec.attribute.split("."):
+    for part in spec.attr:
         try:
             obj = getattr(obj, part)
         except AttributeError:

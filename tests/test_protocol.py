@@ -1,0 +1,209 @@
+"""The runner protocol: both ends, and what the parent does with a stream it cannot trust."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from concadvisor.probing import protocol as p
+from concadvisor.probing.planning import make_plan
+from concadvisor.probing.session import Measurements, _Watch
+
+TOKEN = "t" * 32
+
+WARMUP = p.Warmup(
+    calls=3,
+    first_seconds=0.01,
+    task_seconds=0.002,
+    cpu_seconds=0.002,
+    queued_seconds=0.0,
+    cpu_share=1.0,
+    is_async=False,
+    loop_wall_seconds=0.0,
+    loop_cpu_seconds=0.0,
+    args_bytes=10,
+    result_bytes=None,
+    args_pickle_error=None,
+    result_pickle_error="PicklingError: no",
+    func_pickle_error=None,
+)
+PLAN = p.PlanData.from_plan(make_plan(0.002, 1.0, is_async=False, cpus=2, time_left=3.0))
+
+#: One of every kind, in the order a run sends them.
+EVERY_EVENT: list[p.Event] = [
+    p.Hello(pid=123),
+    p.Phase(name="import"),
+    p.Phase(name="inputs"),
+    p.InputsTaken(count=4096, complete=False),
+    p.Ready(pid=123, is_async=False, seconds=0.2),
+    p.Phase(name="warmup"),
+    p.WarmupDone(result=WARMUP),
+    p.WarmupFailed(kind="ValueError", message="boom"),
+    p.Planned(plan=PLAN),
+    p.Skipped(executor="processes", reason="cannot pickle"),
+    p.Starting(executor="threads"),
+    p.Warming(executor="threads", expected=0.1),
+    p.Started(executor="threads", seconds=0.01),
+    p.TrialStarted(executor="threads", round=1, expected=0.1),
+    p.TrialDone(executor="threads", round=1, wall=0.1, cpu=0.05, queued=0.0),
+    p.TrialFailed(executor="threads", round=2, kind="ValueError", message="x", exitcode=None),
+    p.OutOfTime(round=3),
+    p.Settled(round=3),
+    p.TargetFailed(message="cannot import 'x'"),
+    p.InternalError(traceback="Traceback...\nRuntimeError: bug"),
+    p.Done(),
+]
+
+
+def _written(events: list[p.Event], token: str = TOKEN) -> bytes:
+    read, write = os.pipe()
+    try:
+        writer = p.EventWriter(write, token)
+        for event in events:
+            writer.emit(event)
+        os.close(write)
+        chunks = []
+        while chunk := os.read(read, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(read)
+
+
+def _line(seq: int, event: dict[str, object], token: str = TOKEN) -> bytes:
+    return json.dumps({"token": token, "seq": seq, "event": event}).encode() + b"\n"
+
+
+def test_every_kind_round_trips_through_a_pipe() -> None:
+    data = _written(EVERY_EVENT)
+    reader = p.EventReader(TOKEN)
+    # fed in awkward pieces: lines split anywhere
+    decoded = [event for i in range(0, len(data), 7) for event in reader.feed(data[i : i + 7])]
+    assert decoded == EVERY_EVENT
+    assert not reader.pending
+    assert {type(e) for e in EVERY_EVENT} == set(p.Event.__origin__.__args__)  # type: ignore[attr-defined]
+
+
+def test_plan_and_warmup_survive_the_wire() -> None:
+    assert PLAN.to_plan() == make_plan(0.002, 1.0, is_async=False, cpus=2, time_left=3.0)
+    assert WARMUP.model_dump()["result_pickle_error"] == "PicklingError: no"
+
+
+TRIAL = {"event": "trial", "executor": "serial", "round": 1, "wall": 0.5, "cpu": 0.5, "queued": 0}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "not written by this runner"),
+        (_line(0, TRIAL, token="forged"), "not written by this runner"),
+        (_line(1, TRIAL), "event number 1 where 0 was due"),
+        (_line(0, {"event": "teleport"}), "malformed event"),
+        (_line(0, {**TRIAL, "wall": 0.0}), r"wall: Input should be greater than 0"),
+        (_line(0, {**TRIAL, "wall": -1.0}), "wall"),
+        (_line(0, {**TRIAL, "cpu": float("nan")}), "cpu: Input should be a finite number"),
+        (_line(0, {**TRIAL, "wall": float("inf")}), "wall: Input should be a finite number"),
+        (_line(0, {**TRIAL, "wall": "0.5"}), "wall: Input should be a valid number"),
+        (_line(0, {**TRIAL, "executor": "gpu"}), "executor"),
+        (_line(0, {**TRIAL, "round": True}), "round"),
+        (_line(0, {**TRIAL, "extra": 1}), "extra"),
+        (_line(0, {"event": "ready", "pid": 1, "is_async": 1, "seconds": 0}), "is_async"),
+        (_line(0, {"event": "internal_error", "traceback": "x" * 20_000}), "traceback"),
+    ],
+)
+def test_malformed_lines_are_protocol_errors(line: bytes, message: str) -> None:
+    reader = p.EventReader(TOKEN)
+    with pytest.raises(p.ProtocolError, match=message) as caught:
+        reader.feed(line if line.endswith(b"\n") else line + b"\n")
+    assert "\n" not in str(caught.value)
+
+
+def test_an_endless_line_is_refused_before_it_ends() -> None:
+    reader = p.EventReader(TOKEN)
+    for _ in range(p.MAX_LINE_BYTES // 4096):
+        reader.feed(b"x" * 4096)
+    with pytest.raises(p.ProtocolError, match="longer than"):
+        reader.feed(b"x")
+
+
+@given(st.binary(max_size=300))
+def test_reader_is_total_over_bytes(data: bytes) -> None:
+    """Whatever arrives: validated events or a ProtocolError, never anything else."""
+    reader = p.EventReader(TOKEN)
+    with contextlib.suppress(p.ProtocolError):
+        reader.feed(data)
+
+
+@given(st.lists(st.sampled_from(EVERY_EVENT), max_size=8), st.integers(1, 50))
+def test_writer_and_reader_agree_on_any_sequence(events: list[p.Event], step: int) -> None:
+    data = _written(events)
+    reader = p.EventReader(TOKEN)
+    got = [e for i in range(0, len(data), step) for e in reader.feed(data[i : i + step])]
+    assert got == events
+
+
+def _watch() -> _Watch:
+    return _Watch(Measurements(target="m:f"), None, time.monotonic(), 5.0)
+
+
+def test_a_result_for_a_step_that_is_not_running_is_refused() -> None:
+    """A forged (or misordered) trial never lands in the measurements."""
+    watch = _watch()
+    watch.handle(p.TrialStarted(executor="threads", round=1, expected=0.1))
+    for forged in (
+        p.TrialDone(executor="processes", round=1, wall=1e-6, cpu=0.0, queued=0.0),
+        p.TrialDone(executor="threads", round=2, wall=1e-6, cpu=0.0, queued=0.0),
+    ):
+        with pytest.raises(p.ProtocolError, match="while the runner was trial threads"):
+            watch.handle(forged)
+    assert watch.m.records["processes"].walls == []
+    fresh = _watch()
+    fresh.handle(p.Hello(pid=1))
+    with pytest.raises(p.ProtocolError, match="while the runner was import"):
+        fresh.handle(p.Started(executor="serial", seconds=0.0))
+
+
+def test_an_untrusted_stream_measures_nothing_more() -> None:
+    watch = _watch()
+    watch.handle(p.Hello(pid=1))
+    watch.handle(p.Ready(pid=1, is_async=False, seconds=0.1))
+    watch.handle(p.TrialStarted(executor="serial", round=1, expected=0.1))
+    watch.attribute_untrusted(p.ProtocolError("a malformed event (wall: ...)"))
+    records = watch.m.records
+    assert records["serial"].status == "failed"
+    assert "event pipe" in str(records["serial"].reason)
+    assert {records[n].status for n in ("threads", "processes", "asyncio")} == {"skipped"}
+
+
+def test_every_event_kind_has_a_handler() -> None:
+    """The parent handles every kind (the runner's "phase" had none)."""
+    for event in EVERY_EVENT:
+        watch = _watch()
+        watch.handle(p.Hello(pid=1))
+        if isinstance(event, (p.Warming, p.Started)):
+            watch.handle(p.Starting(executor="threads"))
+        if isinstance(event, p.TrialDone):
+            watch.handle(p.TrialStarted(executor="threads", round=1, expected=0.1))
+        watch.handle(event)
+
+
+def test_nothing_outside_the_protocol_spells_event_names() -> None:
+    root = Path(p.__file__).resolve().parents[1]
+    names = ["trial_start", "ready_to_time", "warmup_error", "trial_error", "target_error"]
+    names += ["out_of_time", "internal_error", '"event"']
+    offenders = [
+        f"{path.name}: {name}"
+        for path in root.rglob("*.py")
+        if path.name != "protocol.py"
+        for name in names
+        if (f'"{name}"' if not name.startswith('"') else name) in path.read_text()
+    ]
+    assert offenders == []
