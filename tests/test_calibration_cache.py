@@ -202,7 +202,7 @@ def test_check_writable_refuses_what_cannot_be_replaced(tmp_path: Path) -> None:
     if os.geteuid() != 0:  # root writes anywhere
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
-        with pytest.raises(OSError):
+        with pytest.raises(PermissionError):
             check_writable(locked / "costs.json")
 
 
