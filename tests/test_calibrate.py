@@ -159,7 +159,7 @@ def test_calibrate_refuses_a_bad_budget() -> None:
 
 @pytest.mark.slow
 def test_calibrate_command_end_to_end(cache: Path) -> None:
-    result = run_cli("calibrate", "--budget", "1", "--start-method", "fork", "--json")
+    result = run_cli("calibrate", "--budget", "3", "--start-method", "fork", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["cached"] is True and Path(data["path"]).is_file()

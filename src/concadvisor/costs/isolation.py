@@ -36,9 +36,12 @@ __all__ = ["GRACE_SECONDS", "RESERVE_SECONDS", "CalibrationError", "calibrate_is
 #: Kept free at the end of the budget for building, saving and printing the result.
 RESERVE_SECONDS = 0.25
 #: The runner is killed this long after the end of the budget, whatever it is doing.
-GRACE_SECONDS = 0.5
+GRACE_SECONDS = 0.75
 #: How often the parent wakes up to check the clock and the runner.
 TICK_SECONDS = 0.05
+
+
+STOPPED_AT_DEADLINE = "stopped at the end of the budget"
 
 
 class CalibrationError(ConcadvisorError):
@@ -119,7 +122,7 @@ def _follow(runner: _Runner, collector: Collector, hard_deadline: float) -> str 
             if isinstance(event, Failed):
                 return f"the measuring failed: {event.error}"
         if time.monotonic() > hard_deadline:
-            return "stopped at the end of the budget"
+            return STOPPED_AT_DEADLINE
 
 
 def calibrate_isolated(
@@ -147,7 +150,12 @@ def calibrate_isolated(
         stopped = _follow(runner, collector, end + GRACE_SECONDS)
     finally:
         runner.kill()
-    try:
-        return collector.calibration(budget, time.monotonic() - t0, unfinished=stopped)
-    except Exception as exc:
-        raise CalibrationError(f"calibration failed: {exc}") from None
+    if collector.started is None:
+        why = collector.failure or stopped or "nothing was measured"
+        if stopped == STOPPED_AT_DEADLINE:
+            why = (
+                f"the {budget:g} s budget ran out before the measuring process started "
+                "(give a larger --budget)"
+            )
+        raise CalibrationError(f"calibration failed: {why}")
+    return collector.calibration(budget, time.monotonic() - t0, unfinished=stopped)
