@@ -158,4 +158,10 @@ def calibrate_isolated(
                 "(give a larger --budget)"
             )
         raise CalibrationError(f"calibration failed: {why}")
-    return collector.calibration(budget, time.monotonic() - t0, unfinished=stopped)
+    result = collector.calibration(budget, time.monotonic() - t0, unfinished=stopped)
+    if not result.measurements:  # all defaults: not a calibration, whatever it would say
+        raise CalibrationError(
+            f"calibration failed: the {budget:g} s budget was too small to measure anything "
+            "(give a larger --budget)"
+        )
+    return result
