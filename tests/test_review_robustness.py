@@ -16,9 +16,9 @@ from concadvisor.costs.cache import (
     CalibrationCacheWarning,
     cache_path,
     load_cache_document,
-    save_cache_document,
 )
 from concadvisor.costs.calibration import Calibration, Measurement
+from concadvisor.costs.document import CalibrationDocument
 from concadvisor.costs.machine import DEFAULT_COSTS, machine_fingerprint
 from concadvisor.environment import detect_environment
 from concadvisor.errors import ProfileFileError
@@ -305,7 +305,7 @@ def _calibration_document() -> dict[str, object]:
         budget=1.0,
         elapsed=1.0,
     )
-    return calibration.document()
+    return calibration.document().as_json()
 
 
 def test_cache_nested_too_deeply_is_ignored_with_a_warning(private_cache: Path) -> None:
@@ -327,15 +327,16 @@ def test_cache_with_malformed_measurements_is_ignored(
         assert load_cache_document_after_saving(document) is None
 
 
-def load_cache_document_after_saving(document: dict[str, object]) -> dict[str, object] | None:
-    save_cache_document(document, cache_path())
+def load_cache_document_after_saving(document: dict[str, object]) -> CalibrationDocument | None:
+    # Written as raw JSON: the typed writer cannot hold a malformed document.
+    cache_path().write_text(json.dumps(document), encoding="utf-8")
     return load_cache_document()
 
 
 def test_calibrate_show_with_malformed_cache_does_not_crash(private_cache: Path) -> None:
     document = _calibration_document()
     document["measurements"] = [5]
-    save_cache_document(document, cache_path())
+    cache_path().write_text(json.dumps(document), encoding="utf-8")
     proc = run_cli("calibrate", "--show")
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr

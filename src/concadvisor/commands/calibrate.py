@@ -6,9 +6,14 @@ import argparse
 import json
 import math
 import sys
-from typing import Any
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import UsageError
+
+if TYPE_CHECKING:
+    from ..costs.document import CalibrationDocument
 
 NAME = "calibrate"
 HELP = "measure this machine's concurrency costs (start-up, dispatch, IPC, switches)"
@@ -17,7 +22,8 @@ Measure what concurrency costs on this machine and interpreter -- process pool s
 per start method, thread pool start-up, per-task dispatch (threads, processes, asyncio),
 pickling + IPC throughput, thread vs coroutine hand-off -- and cache the figures, so that
 `concadvisor advise` predicts each executor's speedup from them instead of built-in
-defaults. Takes about --budget seconds (15 by default); run it on an otherwise idle machine.
+defaults. Takes at most --budget seconds (15 by default), and says what did not fit in
+them; run it on an otherwise idle machine.
 
 The cache is a JSON file under $CONCADVISOR_CACHE_DIR, else $XDG_CACHE_HOME/concadvisor or
 ~/.cache/concadvisor (~/Library/Caches/concadvisor on macOS, %LOCALAPPDATA% on Windows).
@@ -69,57 +75,58 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def _defaults_document() -> dict[str, Any]:
-    from ..costs.cache import CACHE_FORMAT
-    from ..costs.machine import DEFAULT_COSTS, machine_fingerprint
-
-    return {
-        "format": CACHE_FORMAT,
-        "fingerprint": machine_fingerprint(),
-        "measured_at": None,
-        "costs": DEFAULT_COSTS.model_dump(mode="json"),
-        "measurements": [],
-    }
-
-
 def _show(args: argparse.Namespace) -> int:
     from ..costs.cache import cache_path, load_cache_document
+    from ..costs.document import CalibrationDocument
+    from ..costs.machine import machine_fingerprint
 
-    path = cache_path()
+    fingerprint = machine_fingerprint()
+    path = cache_path(fingerprint)
     document = load_cache_document(path)
     cached = document is not None
     if document is None:
-        document = _defaults_document()
+        document = CalibrationDocument.defaults(fingerprint)
+    return _print(args, document, path=path, cached=cached)
+
+
+def _print(
+    args: argparse.Namespace, document: CalibrationDocument, *, path: Path, cached: bool
+) -> int:
+    data = document.as_json()
     if args.json:
-        sys.stdout.write(json.dumps({**document, "path": str(path), "cached": cached}) + "\n")
+        sys.stdout.write(json.dumps({**data, "path": str(path), "cached": cached}) + "\n")
         return 0
     from ..render import make_console, render_calibration
 
-    render_calibration(make_console(), document, path=path, cached=cached)
+    render_calibration(make_console(), data, path=path, cached=cached)
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     if args.show:
         if args.no_save or args.start_methods:
             raise UsageError("--show takes no measurement options")
         return _show(args)
-    from ..costs.cache import cache_path, save_cache_document
-    from ..costs.calibration import calibrate
-    from ..render import calibration_progress, make_console, render_calibration
+    from ..costs.cache import cache_path, check_writable, save_cache_document
+    from ..costs.isolation import calibrate_isolated
+    from ..costs.machine import machine_fingerprint
+    from ..render import calibration_progress, make_console
 
+    path = cache_path(machine_fingerprint())
+    if not args.no_save:
+        try:  # before measuring: a result that cannot be kept is time lost
+            check_writable(path)
+        except OSError as exc:
+            raise UsageError(f"cannot write the calibration cache {path}: {exc}") from None
     with calibration_progress(make_console(sys.stderr)) as progress:
-        result = calibrate(args.budget, methods=args.start_methods, progress=progress)
+        result = calibrate_isolated(
+            args.budget, methods=args.start_methods, progress=progress, started=started
+        )
     document = result.document()
-    path = cache_path(result.costs.fingerprint)
     if not args.no_save:
         try:
             path = save_cache_document(document, path)
         except OSError as exc:
             raise UsageError(f"cannot write the calibration cache {path}: {exc}") from None
-    if args.json:
-        sys.stdout.write(json.dumps({**document, "path": str(path), "cached": not args.no_save}))
-        sys.stdout.write("\n")
-        return 0
-    render_calibration(make_console(), document, path=path, cached=not args.no_save)
-    return 0
+    return _print(args, document, path=path, cached=not args.no_save)

@@ -6,68 +6,53 @@ Unixes), ``~/Library/Caches/concadvisor`` (macOS), ``%LOCALAPPDATA%\\concadvisor
 (Windows).  Ten lines instead of a ``platformdirs`` dependency.
 
 The file is named after the fingerprint (``costs-<fingerprint>.json``), so several
-interpreters on one machine keep their own figures, and it is versioned (``"format"``).
-Reading never fails: a missing file means "use the defaults"; a corrupt, foreign or
-outdated one is ignored with a :class:`CalibrationCacheWarning`.
+interpreters on one machine keep their own figures; its content is a
+:class:`~concadvisor.costs.document.CalibrationDocument` (typed, versioned).
+
+Reading never fails and never blocks: every command reads this file (``advise`` too), so
+it opens it without blocking, reads only a regular file of at most
+:data:`MAX_CACHE_BYTES`, and validates the content.  A missing file means "use the
+defaults"; anything else unusable (a FIFO, a device, a huge or corrupt file, another
+machine's figures) is ignored with one :class:`CalibrationCacheWarning` line.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
+from .document import CACHE_FORMAT, CalibrationDocument
 from .machine import MachineCosts, machine_fingerprint
 
 __all__ = [
     "CACHE_FORMAT",
+    "MAX_CACHE_BYTES",
     "CalibrationCacheWarning",
     "cache_dir",
     "cache_path",
+    "check_writable",
     "load_cache_document",
     "load_cached_costs",
     "save_cache_document",
 ]
 
-#: Version of the cache file's layout; a file with another version is ignored.
-CACHE_FORMAT = 1
+#: A calibration document is a few kilobytes; a larger file is not one.
+MAX_CACHE_BYTES = 1 << 20
 
 
 class CalibrationCacheWarning(UserWarning):
     """The calibration cache exists but cannot be used; built-in defaults apply."""
 
 
-class _CachedMeasurement(BaseModel):
-    """One entry of the document's ``measurements``, as ``calibrate --show`` reads it."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-
-    label: str
-    unit: str
-    median: float
-    mad: float
-    min: float
-    max: float
-    samples: int
-    noisy: bool = False
-
-
-class _CachedDocument(BaseModel):
-    """The parts of a cache document besides ``costs`` that are read back."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-
-    measurements: list[_CachedMeasurement] = Field(default_factory=list)
-    skipped: list[str] = Field(default_factory=list)
-    cpus: int | None = None
-    gil_enabled: bool = False
-    measured_at: str | None = None
+class _Unusable(Exception):
+    """Why the cache file cannot be used (the warning's text)."""
 
 
 def cache_dir() -> Path:
@@ -103,65 +88,110 @@ def _ignore(path: Path, why: str) -> None:
     )
 
 
-def load_cache_document(path: Path | None = None) -> dict[str, Any] | None:
-    """The cached calibration document, None if there is none; warns if it is unusable."""
+def _read_bounded(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of at most :data:`MAX_CACHE_BYTES`;
+    None if it does not exist.  Never blocks: a FIFO is opened non-blocking and rejected
+    by its type before anything is read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _Unusable(f"cannot open it ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unusable("not a regular file")
+        if info.st_size > MAX_CACHE_BYTES:
+            raise _Unusable(f"larger than {MAX_CACHE_BYTES} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_CACHE_BYTES:  # the file may grow while it is read
+            chunk = os.read(fd, MAX_CACHE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise _Unusable(f"cannot read it ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    if size > MAX_CACHE_BYTES:
+        raise _Unusable(f"larger than {MAX_CACHE_BYTES} bytes")
+    return b"".join(chunks)
+
+
+def _parse(raw: bytes, fingerprint: str) -> CalibrationDocument:
+    """The validated document in ``raw``; raises :class:`_Unusable` saying what is wrong."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _Unusable("not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _Unusable(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of 5000 digits
+        raise _Unusable(f"not valid JSON ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise _Unusable("not a JSON object")
+    if data.get("format") != CACHE_FORMAT:
+        raise _Unusable(f"format {data.get('format')!r}, expected {CACHE_FORMAT}")
+    if data.get("fingerprint") != fingerprint:
+        raise _Unusable("it was measured on another machine or interpreter")
+    try:
+        document = CalibrationDocument.from_data(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "document"
+        raise _Unusable(f"invalid {where}: {first['msg']}") from None
+    if document.costs.source != "calibrated" or document.costs.fingerprint != fingerprint:
+        raise _Unusable("its costs are not a calibration of this machine")
+    return document
+
+
+def load_cache_document(path: Path | None = None) -> CalibrationDocument | None:
+    """The cached calibration, None if there is none; warns (once) if it is unusable."""
     fingerprint = machine_fingerprint()
     path = path or cache_path(fingerprint)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        raw = _read_bounded(path)
+        return None if raw is None else _parse(raw, fingerprint)
+    except _Unusable as exc:
+        _ignore(path, str(exc))
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        _ignore(path, f"cannot read it ({exc})")
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        _ignore(path, f"not valid JSON ({exc.msg} at line {exc.lineno})")
-        return None
-    except RecursionError:
-        _ignore(path, "not valid JSON (nested too deeply)")
-        return None
-    if not isinstance(data, dict):
-        _ignore(path, "not a JSON object")
-        return None
-    if data.get("format") != CACHE_FORMAT:
-        _ignore(path, f"format {data.get('format')!r}, expected {CACHE_FORMAT}")
-        return None
-    if data.get("fingerprint") != fingerprint:
-        _ignore(path, "it was measured on another machine or interpreter")
-        return None
-    try:
-        costs = MachineCosts.model_validate(data.get("costs"))
-        _CachedDocument.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "costs"
-        _ignore(path, f"invalid {where}: {first['msg']}")
-        return None
-    if costs.source != "calibrated" or costs.fingerprint != fingerprint:
-        _ignore(path, "its costs are not a calibration of this machine")
-        return None
-    return data
 
 
 def load_cached_costs(path: Path | None = None) -> MachineCosts | None:
     """This machine's calibrated costs, or None (no cache, or an unusable one: warned)."""
-    data = load_cache_document(path)
-    if data is None:
-        return None
-    return MachineCosts.model_validate(data["costs"])
+    document = load_cache_document(path)
+    return None if document is None else document.costs
 
 
-def save_cache_document(data: dict[str, Any], path: Path | None = None) -> Path:
-    """Write ``data`` atomically (temporary file + rename); returns the path."""
-    path = path or cache_path(str(data.get("fingerprint") or "") or None)
+def check_writable(path: Path) -> None:
+    """Raise :class:`OSError` unless ``path`` can be written by :func:`save_cache_document`:
+    its directory exists (it is created) and accepts a new file, and ``path`` itself is
+    absent or a regular file.  Run before measuring, so that no measurement is lost."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} exists and is not a regular file")
+    fd, probe = tempfile.mkstemp(prefix=".costs-", suffix=".probe", dir=path.parent)
+    os.close(fd)
+    Path(probe).unlink()
+
+
+def save_cache_document(document: CalibrationDocument, path: Path | None = None) -> Path:
+    """Write ``document`` atomically (temporary file + rename); returns the path."""
+    path = path or cache_path(document.fingerprint)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".costs-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
+            handle.write(document.to_json())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

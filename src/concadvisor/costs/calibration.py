@@ -9,6 +9,17 @@ absolute deviation (MAD) and the range, and flagged ``noisy`` when the MAD excee
 the median.  Nothing is clamped or made up: a figure that could not be measured is left
 out and the built-in default is kept for it, and the report says so.
 
+The budget is a hard limit: a measurement starts only when its estimated cost (what its
+first run took, or before that a prior such as the interpreter's start-up time for a
+spawn pool) fits in what is left; what does not fit is reported as not measured.  The
+figures the platform's default start method depends on come first, the other start
+methods last.
+
+:func:`measure` yields :mod:`~concadvisor.costs.events` as it goes; :class:`Collector`
+turns them into a :class:`Calibration`.  :func:`calibrate` does both in this process;
+``concadvisor calibrate`` runs :func:`measure` in an isolated process instead
+(:mod:`concadvisor.costs.isolation`).
+
 Tasks sent to worker processes are built-ins (``os.getpid``, ``list``), so a worker never
 imports concadvisor to run them; spawn and forkserver workers still import this program's
 main module, as they do for every user.
@@ -27,13 +38,14 @@ import pickle
 import statistics
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..profile import StartMethod
 from ..workers import chunksize_for
-from .cache import CACHE_FORMAT
+from .document import CalibrationDocument, MeasurementRecord
+from .events import Event, Failed, Finished, Progress, Samples, Started, Unmeasured
 from .machine import DEFAULT_COSTS, MachineCosts, machine_fingerprint, machine_info
 
 __all__ = [
@@ -42,9 +54,11 @@ __all__ = [
     "MAX_SAMPLES",
     "MIN_SAMPLE_SECONDS",
     "Calibration",
+    "Collector",
     "Measurement",
     "calibrate",
     "mad",
+    "measure",
 ]
 
 DEFAULT_BUDGET = 15.0
@@ -62,8 +76,13 @@ NOISY_MAD_SHARE = 0.10
 THREAD_POOL_WIDTH = 16
 #: Payload sizes (pickled bytes each way) of the IPC throughput measurement.
 IPC_SIZES: tuple[int, ...] = (64 * 1024, 1024 * 1024, 4 * 1024 * 1024)
+#: Planning prior for a fresh interpreter's start-up (spawn, forkserver) before anything
+#: was measured; the isolated runner passes its own measured start-up instead.
+DEFAULT_INTERPRETER_START_SECONDS = 0.3
+#: Planning prior for a forked worker's start-up.
+FORK_START_SECONDS = 0.05
 
-Progress = Callable[[str, float], None]
+ProgressCallback = Callable[[str, float], None]
 Clock = Callable[[], float]
 
 _START_METHODS: tuple[StartMethod, ...] = ("fork", "forkserver", "spawn")
@@ -99,19 +118,20 @@ class Measurement:
     def noisy(self) -> bool:
         return len(self.samples) < 2 or self.mad > NOISY_MAD_SHARE * abs(self.median)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "unit": self.unit,
-            "median": self.median,
-            "mad": self.mad,
-            "min": min(self.samples),
-            "max": max(self.samples),
-            "samples": len(self.samples),
-            "noisy": self.noisy,
-            "note": self.note,
-        }
+    def record(self) -> MeasurementRecord:
+        """The figure as the cache document stores it."""
+        return MeasurementRecord(
+            key=self.key,
+            label=self.label,
+            unit=self.unit,
+            median=self.median,
+            mad=self.mad,
+            min=min(self.samples),
+            max=max(self.samples),
+            samples=len(self.samples),
+            noisy=self.noisy,
+            note=self.note,
+        )
 
 
 @dataclass
@@ -127,28 +147,35 @@ class Calibration:
     elapsed: float
     skipped: list[str] = field(default_factory=list)
 
-    def document(self) -> dict[str, Any]:
-        """The cache file's content (versioned JSON)."""
+    def document(self) -> CalibrationDocument:
+        """The cache file's content (typed, versioned)."""
         from .._version import __version__
 
-        return {
-            "format": CACHE_FORMAT,
-            "concadvisor": __version__,
-            "fingerprint": self.costs.fingerprint,
-            "measured_at": self.costs.measured_at,
-            "machine": self.machine,
-            "cpus": self.cpus,
-            "gil_enabled": self.gil_enabled,
-            "budget_seconds": self.budget,
-            "elapsed_seconds": self.elapsed,
-            "costs": self.costs.model_dump(mode="json"),
-            "measurements": [m.as_dict() for m in self.measurements],
-            "skipped": self.skipped,
-        }
+        return CalibrationDocument(
+            concadvisor=__version__,
+            fingerprint=self.costs.fingerprint,
+            measured_at=self.costs.measured_at,
+            machine=self.machine,
+            cpus=self.cpus,
+            gil_enabled=self.gil_enabled,
+            budget_seconds=self.budget,
+            elapsed_seconds=self.elapsed,
+            costs=self.costs,
+            measurements=[m.record() for m in self.measurements],
+            skipped=self.skipped,
+        )
+
+
+class _NoTime(Exception):
+    """A measurement does not fit in what is left of the budget."""
+
+    def __init__(self, needed: float) -> None:
+        more = f" (it needs about {needed:.2g} s more)" if needed >= 0.01 else ""
+        super().__init__(f"the budget ran out{more}")
 
 
 class _Budget:
-    """Hands each step its share of the remaining time."""
+    """Hands each step its share of the remaining time, and refuses what does not fit."""
 
     def __init__(self, total: float, clock: Clock) -> None:
         self.clock = clock
@@ -162,18 +189,28 @@ class _Budget:
         """Deadline for a step worth ``share`` of the ``weight_left`` still to run."""
         return self.clock() + max(0.0, self.left()) * share / weight_left
 
+    def require(self, seconds: float) -> None:
+        """Raise :class:`_NoTime` unless ``seconds`` more fit before the end."""
+        if self.clock() + seconds > self.end:
+            raise _NoTime(seconds)
+
 
 def _samples(
     run: Callable[[], float],
     deadline: float,
-    clock: Clock,
+    timer: _Budget,
     *,
+    estimate: float,
     warmup: bool = True,
     limit: int = MAX_SAMPLES,
     wanted: int = MIN_SAMPLES,
 ) -> list[float]:
     """Run ``run`` (which returns one sample) until ``deadline``: at least one sample,
-    ``wanted`` when the first one suggests they fit, at most ``limit``."""
+    ``wanted`` when the first one suggests they fit, at most ``limit``, never past the
+    budget's end (:class:`_NoTime` when not even the first, of about ``estimate`` seconds,
+    fits)."""
+    clock = timer.clock
+    timer.require(estimate * (1 + warmup))
     started = clock()
     if warmup:
         run()
@@ -181,6 +218,8 @@ def _samples(
     each = max((clock() - started) / (len(values) + warmup), 1e-9)
     while len(values) < limit:
         now = clock()
+        if now + each > timer.end:
+            break
         more = len(values) < wanted and now + each <= deadline + each * 0.5
         if not more and now + each > deadline:
             break
@@ -188,17 +227,20 @@ def _samples(
     return values
 
 
-def _loop_size(batch: Callable[[int], float], clock: Clock, deadline: float) -> int:
-    """``n`` such that ``batch(n)`` (the wall seconds of ``n`` tasks) lasts at least
-    :data:`MIN_SAMPLE_SECONDS`, found by doubling (which doubles as the warm-up)."""
+def _loop_size(batch: Callable[[int], float], timer: _Budget, deadline: float) -> tuple[int, float]:
+    """``(n, seconds)`` such that ``batch(n)`` (the wall seconds of ``n`` tasks) lasts at
+    least :data:`MIN_SAMPLE_SECONDS`, found by doubling (which doubles as the warm-up)."""
     n = 16
+    elapsed = 0.0
     while True:
+        timer.require(2 * elapsed)
         elapsed = batch(n)
-        if elapsed >= MIN_SAMPLE_SECONDS or n >= 1 << 20 or clock() >= deadline:
-            return n
+        if elapsed >= MIN_SAMPLE_SECONDS or n >= 1 << 20 or timer.clock() >= deadline:
+            return n, elapsed
         n *= 2
 
 
+# -- what is measured -------------------------------------------------------------------
 # -- what is measured -------------------------------------------------------------------
 
 
@@ -381,232 +423,410 @@ def _per_item(batch: Callable[[int], float], n: int) -> float:
     return batch(n) / n
 
 
+def _ipc_label(size: int) -> str:
+    return f"pickling + IPC, {size / 2**20:.2g} MiB each way"
+
+
+def figure_labels(methods: Sequence[StartMethod], width: int) -> dict[str, tuple[str, str]]:
+    """Every figure a calibration measures: key -> (label, unit), in report order."""
+    labels: dict[str, tuple[str, str]] = {
+        f"process_start.{m}": (f"process start-up, {m} (per worker of {width})", "s")
+        for m in methods
+    }
+    labels.update(
+        {
+            "thread_start": (f"thread start-up (per thread of {THREAD_POOL_WIDTH})", "s"),
+            "thread_dispatch": ("thread dispatch (per task)", "s"),
+            "process_dispatch": ("process dispatch, chunksize=1 (per task)", "s"),
+            "process_batched_dispatch": ("process dispatch, batched (per task)", "s"),
+            "parallel_speedup": (f"CPU-bound speedup of {width} processes over 1", "x"),
+        }
+    )
+    labels.update({f"ipc.{size}": (_ipc_label(size), "B/s") for size in IPC_SIZES})
+    labels.update(
+        {
+            "asyncio_dispatch": ("asyncio dispatch (per task)", "s"),
+            "thread_switch": ("thread hand-off (ping-pong)", "s"),
+            "coroutine_switch": ("coroutine hand-off (ping-pong)", "s"),
+        }
+    )
+    return labels
+
+
 class _Samples:
-    """Samples gathered over several passes, by measurement key."""
+    """Samples gathered over several passes, by measurement key; new ones become events."""
 
-    def __init__(self) -> None:
-        self.values: dict[str, list[float]] = {}
-        self.labels: dict[str, tuple[str, str]] = {}
-        self.sizes: dict[str, int] = {}
+    def __init__(self, timer: _Budget, labels: dict[str, tuple[str, str]]) -> None:
+        self.timer = timer
+        self.labels = labels
+        self.sizes: dict[str, tuple[int, float]] = {}
+        self.measured: set[str] = set()
+        self.pending: list[Event] = []
 
-    def add(self, key: str, label: str, unit: str, values: Sequence[float]) -> None:
-        self.labels.setdefault(key, (label, unit))
-        self.values.setdefault(key, []).extend(values)
+    def add(self, key: str, values: Sequence[float]) -> None:
+        if not values:
+            return
+        label, unit = self.labels[key]
+        self.measured.add(key)
+        self.pending.append(
+            Samples(key=key, label=label, unit=unit, values=tuple(float(v) for v in values))
+        )
+
+    def unmeasured(self, key: str, reason: str) -> None:
+        """``key`` could not be measured (now): say why, unless it already has samples."""
+        if key not in self.measured:
+            self.pending.append(Unmeasured(key=key, reason=reason))
+
+    def attempt(self, keys: Sequence[str], measure: Callable[[], None]) -> None:
+        """Run ``measure``; if the budget cannot hold it, ``keys`` are left unmeasured."""
+        try:
+            measure()
+        except _NoTime as exc:
+            for key in keys:
+                self.unmeasured(key, str(exc))
+
+    def drain(self) -> list[Event]:
+        events, self.pending = self.pending, []
+        return events
 
     def per_item(
         self,
         key: str,
-        label: str,
         batch: Callable[[int], float],
         deadline: float,
-        clock: Clock,
         limit: int,
         want: int,
     ) -> None:
         """Sample the per-item cost of ``batch``, sized once (the first pass) and reused."""
-        n = self.sizes.get(key) or _loop_size(batch, clock, deadline)
-        self.sizes[key] = n
+        sized = self.sizes.get(key) or _loop_size(batch, self.timer, deadline)
+        self.sizes[key] = sized
+        n, seconds = sized
         values = _samples(
             functools.partial(_per_item, batch, n),
             deadline,
-            clock,
+            self.timer,
+            estimate=seconds,
             warmup=False,
             limit=limit,
             wanted=want,
         )
-        self.add(key, label, "s", values)
-
-    def median(self, key: str) -> float | None:
-        found = self.values.get(key)
-        return statistics.median(found) if found else None
-
-    def measurements(self) -> list[Measurement]:
-        return [
-            Measurement(key, *self.labels[key], tuple(values))
-            for key, values in self.values.items()
-        ]
+        self.add(key, values)
 
 
-def calibrate(
+def _ordered_methods(available: Sequence[StartMethod]) -> list[StartMethod]:
+    """The platform's default start method first: the cost model uses it most."""
+    default = multiprocessing.get_start_method(allow_none=True) or (
+        multiprocessing.get_context().get_start_method()
+    )
+    return sorted(available, key=lambda m: m != default)
+
+
+def measure(
     budget: float = DEFAULT_BUDGET,
     *,
     methods: Sequence[StartMethod] | None = None,
-    progress: Progress | None = None,
     clock: Clock = time.perf_counter,
     passes: int | None = None,
-) -> Calibration:
-    """Measure this machine's concurrency costs in about ``budget`` seconds.
+    interpreter_start_seconds: float = DEFAULT_INTERPRETER_START_SECONDS,
+) -> Iterator[Event]:
+    """Measure this machine's concurrency costs within ``budget`` seconds, as events.
 
     The measurements run in ``passes`` rounds (default: one per 3 s of budget, at most
     :data:`MAX_PASSES`), each taking a share of every figure's samples, so that a burst of
     load from another program spreads over all figures instead of spoiling one -- on a
     shared machine this is what makes two calibrations agree.  ``methods`` limits the
-    process start methods measured (default: every one this platform offers);
-    ``progress(step, fraction_done)`` is called before each step.
+    process start methods measured (default: every one this platform offers).
+    ``interpreter_start_seconds`` is the planning prior for a spawn or forkserver worker.
     """
     from ..environment import usable_cpus
 
     if not math.isfinite(budget) or budget <= 0:
         raise ValueError(f"budget must be a positive number of seconds, got {budget!r}")
     available = [m for m in _START_METHODS if m in multiprocessing.get_all_start_methods()]
-    wanted = available if methods is None else [m for m in available if m in methods]
+    wanted = _ordered_methods(
+        available if methods is None else [m for m in available if m in methods]
+    )
     cpus = usable_cpus()
     width = max(2, cpus)
-    info = machine_info()
-    report = progress or (lambda step, done: None)
     timer = _Budget(budget, clock)
+    yield Started(machine=machine_info(), cpus=cpus, width=width, methods=tuple(wanted))
     rounds = passes or max(1, min(MAX_PASSES, int(budget // 3)))
     limit = max(1, -(-MAX_SAMPLES // rounds))
     want = max(1, -(-MIN_SAMPLES // rounds))
-    found = _Samples()
-    skipped: dict[str, str] = {}
+    found = _Samples(timer, figure_labels(wanted, width))
+    failed: set[str] = set()
+    priors = {
+        m: width * (FORK_START_SECONDS if m == "fork" else interpreter_start_seconds)
+        for m in wanted
+    }
 
     # Weights: how much of each pass a step gets (spawn and forkserver pools are slow).
-    # Process start-ups come first, while no other thread runs: fork with live threads is
-    # unsafe (and warns from Python 3.12).
-    steps: list[tuple[str, float]] = [(f"process start-up ({m})", 0.15) for m in wanted]
-    steps += [
-        ("threads", 0.09),
-        ("process pool", 0.39),
-        ("event loop", 0.12),
+    # The default start method's start-up comes first, while no other thread runs (fork
+    # with live threads is unsafe, and warns from Python 3.12); every thread, loop and pool
+    # of a step is gone when it ends, so the other start methods can come last.
+    steps: list[tuple[str, StartMethod | None, float]] = [
+        (f"process start-up ({m})", m, 0.15) for m in wanted[:1]
     ]
-    weight_left = rounds * sum(weight for _, weight in steps)
+    # Cheap steps before the expensive process pool, so that a small budget loses the
+    # fewest figures.
+    steps += [("threads", None, 0.09), ("event loop", None, 0.12), ("process pool", None, 0.39)]
+    steps += [(f"process start-up ({m})", m, 0.15) for m in wanted[1:]]
+    weight_left = rounds * sum(weight for _, _, weight in steps)
     done = 0
-
-    def begin(step: str, weight: float, pass_no: int) -> float:
-        nonlocal weight_left, done
-        label = step if rounds == 1 else f"{step}, pass {pass_no + 1}/{rounds}"
-        report(label, done / (rounds * len(steps)))
-        deadline = timer.slice(weight, weight_left)
-        weight_left -= weight
-        done += 1
-        return deadline
-
     for pass_no in range(rounds):
         first = pass_no == 0
-        for step, weight in steps:
-            deadline = begin(step, weight, pass_no)
-            if step.startswith("process start-up"):
-                method = wanted[[f"process start-up ({m})" for m in wanted].index(step)]
-                if method in skipped:
+        for step, method, weight in steps:
+            label = step if rounds == 1 else f"{step}, pass {pass_no + 1}/{rounds}"
+            yield Progress(step=label, done=done / (rounds * len(steps)))
+            deadline = timer.slice(weight, weight_left)
+            weight_left -= weight
+            done += 1
+            if method is not None:
+                key = f"process_start.{method}"
+                if key in failed:
                     continue
                 try:
-                    life = functools.partial(_process_pool_life, method, width, clock)
-                    values = _samples(life, deadline, clock, warmup=first, limit=limit, wanted=want)
+                    found.attempt(
+                        [key],
+                        functools.partial(
+                            _measure_start,
+                            found,
+                            method,
+                            width,
+                            priors[method],
+                            deadline,
+                            first,
+                            limit,
+                            want,
+                        ),
+                    )
                 except (OSError, RuntimeError, cf.process.BrokenProcessPool) as exc:
-                    skipped[method] = f"process start-up ({method}): {exc}"
-                    continue
-                found.add(
-                    f"process_start.{method}",
-                    f"process start-up, {method} (per worker of {width})",
-                    "s",
-                    [v / width for v in values],
-                )
+                    failed.add(key)
+                    found.unmeasured(key, f"{type(exc).__name__}: {exc}")
             elif step == "threads":
-                _measure_threads(found, width, deadline, clock, first, limit, want)
+                _measure_threads(found, width, deadline, first, limit, want)
             elif step == "process pool":
-                if "pool" in skipped:
+                keys = [k for k in found.labels if k.startswith(("process_", "parallel", "ipc."))]
+                keys = [k for k in keys if not k.startswith("process_start.")]
+                if "pool" in failed:
                     continue
                 try:
-                    _measure_process_pool(found, wanted, width, deadline, clock, first, limit, want)
+                    found.attempt(
+                        keys,
+                        functools.partial(
+                            _measure_process_pool,
+                            found,
+                            wanted,
+                            width,
+                            priors,
+                            deadline,
+                            first,
+                            limit,
+                            want,
+                        ),
+                    )
                 except (OSError, RuntimeError, cf.process.BrokenProcessPool) as exc:
-                    skipped["pool"] = f"process dispatch and IPC: {exc}"
+                    failed.add("pool")
+                    for key in keys:
+                        found.unmeasured(key, f"{type(exc).__name__}: {exc}")
             else:
-                _measure_event_loop(found, deadline, clock, first, limit, want)
-    report("done", 1.0)
+                _measure_event_loop(found, deadline, first, limit, want)
+            yield from found.drain()
+    yield Progress(step="done", done=1.0)
+    yield Finished()
 
-    measurements = found.measurements()
-    defaults = DEFAULT_COSTS
 
-    def figure(key: str, default: float) -> float:
-        value = found.median(key)
-        return default if value is None else value
+class CalibrationFailed(Exception):
+    """The measuring stopped on an unexpected error; nothing usable was measured."""
 
-    start_seconds = {
-        m: value for m in wanted if (value := found.median(f"process_start.{m}")) is not None
-    }
-    ipc_rates = [m.median for m in measurements if m.key.startswith("ipc.")]
-    parallel = found.median("parallel_speedup")
-    measured_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    costs = MachineCosts(
-        source="calibrated",
-        measured_at=measured_at,
-        fingerprint=machine_fingerprint(info),
-        process_start_seconds={**defaults.process_start_seconds, **start_seconds},
-        thread_start_seconds=figure("thread_start", defaults.thread_start_seconds),
-        thread_dispatch_seconds=figure("thread_dispatch", defaults.thread_dispatch_seconds),
-        process_dispatch_seconds=figure("process_dispatch", defaults.process_dispatch_seconds),
-        process_batched_dispatch_seconds=figure(
-            "process_batched_dispatch", defaults.process_batched_dispatch_seconds
-        ),
-        asyncio_dispatch_seconds=figure("asyncio_dispatch", defaults.asyncio_dispatch_seconds),
-        # Small payloads pickle faster per byte than large ones: the median of the sizes.
-        ipc_bytes_per_second=statistics.median(ipc_rates)
-        if ipc_rates
-        else defaults.ipc_bytes_per_second,
-        thread_switch_seconds=figure("thread_switch", defaults.thread_switch_seconds),
-        coroutine_switch_seconds=figure("coroutine_switch", defaults.coroutine_switch_seconds),
-        parallel_efficiency=defaults.parallel_efficiency if parallel is None else parallel / width,
+
+class Collector:
+    """Turns :func:`measure`'s events into a :class:`Calibration` (either side of a pipe)."""
+
+    def __init__(self, progress: ProgressCallback | None = None) -> None:
+        self.progress = progress
+        self.started: Started | None = None
+        self.values: dict[str, list[float]] = {}
+        self.labels: dict[str, tuple[str, str]] = {}
+        self.reasons: dict[str, str] = {}
+        self.finished = False
+        self.failure: str | None = None
+
+    def feed(self, event: Event) -> None:
+        if isinstance(event, Started):
+            self.started = event
+            self.labels = figure_labels(event.methods, event.width)
+        elif isinstance(event, Progress):
+            if self.progress is not None:
+                self.progress(event.step, event.done)
+        elif isinstance(event, Samples):
+            self.labels.setdefault(event.key, (event.label, event.unit))
+            self.values.setdefault(event.key, []).extend(event.values)
+            self.reasons.pop(event.key, None)
+        elif isinstance(event, Unmeasured):
+            if event.key not in self.values:
+                self.reasons[event.key] = event.reason
+        elif isinstance(event, Finished):
+            self.finished = True
+        elif isinstance(event, Failed):
+            self.failure = event.error
+
+    def median(self, key: str) -> float | None:
+        found = self.values.get(key)
+        return statistics.median(found) if found else None
+
+    def calibration(
+        self, budget: float, elapsed: float, *, unfinished: str | None = None
+    ) -> Calibration:
+        """The result so far.  A figure without samples keeps its default, and the
+        result's ``skipped`` says why (``unfinished``: why the run stopped early)."""
+        if self.started is None:
+            raise CalibrationFailed(self.failure or unfinished or "nothing was measured")
+        started = self.started
+        measurements = [
+            Measurement(key, *self.labels[key], tuple(values))
+            for key, values in self.values.items()
+        ]
+        fallback = unfinished or "the budget ran out before it was measured"
+        skipped = [
+            f"{label}: {self.reasons.get(key, fallback)}"
+            for key, (label, _) in self.labels.items()
+            if key not in self.values
+        ]
+        defaults = DEFAULT_COSTS
+
+        def figure(key: str, default: float) -> float:
+            value = self.median(key)
+            return default if value is None else value
+
+        start_seconds = {
+            m: value
+            for m in started.methods
+            if (value := self.median(f"process_start.{m}")) is not None
+        }
+        ipc_rates = [m.median for m in measurements if m.key.startswith("ipc.")]
+        parallel = self.median("parallel_speedup")
+        measured_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        costs = MachineCosts(
+            source="calibrated",
+            measured_at=measured_at,
+            fingerprint=machine_fingerprint(started.machine),
+            process_start_seconds={**defaults.process_start_seconds, **start_seconds},
+            thread_start_seconds=figure("thread_start", defaults.thread_start_seconds),
+            thread_dispatch_seconds=figure("thread_dispatch", defaults.thread_dispatch_seconds),
+            process_dispatch_seconds=figure("process_dispatch", defaults.process_dispatch_seconds),
+            process_batched_dispatch_seconds=figure(
+                "process_batched_dispatch", defaults.process_batched_dispatch_seconds
+            ),
+            asyncio_dispatch_seconds=figure("asyncio_dispatch", defaults.asyncio_dispatch_seconds),
+            # Small payloads pickle faster per byte than large ones: the median of the sizes.
+            ipc_bytes_per_second=statistics.median(ipc_rates)
+            if ipc_rates
+            else defaults.ipc_bytes_per_second,
+            thread_switch_seconds=figure("thread_switch", defaults.thread_switch_seconds),
+            coroutine_switch_seconds=figure("coroutine_switch", defaults.coroutine_switch_seconds),
+            parallel_efficiency=defaults.parallel_efficiency
+            if parallel is None
+            else parallel / started.width,
+        )
+        return Calibration(
+            costs=costs,
+            measurements=measurements,
+            machine=started.machine,
+            cpus=started.cpus,
+            gil_enabled=bool(started.machine.get("gil", True)),
+            budget=budget,
+            elapsed=elapsed,
+            skipped=skipped,
+        )
+
+
+def calibrate(
+    budget: float = DEFAULT_BUDGET,
+    *,
+    methods: Sequence[StartMethod] | None = None,
+    progress: ProgressCallback | None = None,
+    clock: Clock = time.perf_counter,
+    passes: int | None = None,
+) -> Calibration:
+    """Measure this machine's concurrency costs in at most ``budget`` seconds, here.
+
+    See :func:`measure`; ``progress(step, fraction_done)`` is called before each step.
+    """
+    start = clock()
+    collector = Collector(progress)
+    for event in measure(budget, methods=methods, clock=clock, passes=passes):
+        collector.feed(event)
+    return collector.calibration(budget, clock() - start)
+
+
+def _measure_start(
+    found: _Samples,
+    method: StartMethod,
+    width: int,
+    prior: float,
+    deadline: float,
+    first: bool,
+    limit: int,
+    want: int,
+) -> None:
+    """Process pool start-up for ``method``: whole pool lives, divided by the width."""
+    key = f"process_start.{method}"
+    estimate = found.sizes.get(key, (0, prior))[1]
+    life = functools.partial(_process_pool_life, method, width, found.timer.clock)
+    values = _samples(
+        life, deadline, found.timer, estimate=estimate, warmup=first, limit=limit, wanted=want
     )
-    return Calibration(
-        costs=costs,
-        measurements=measurements,
-        machine=info,
-        cpus=cpus,
-        gil_enabled=bool(info["gil"]),
-        budget=budget,
-        elapsed=clock() - timer.start,
-        skipped=list(skipped.values()),
-    )
+    found.sizes[key] = (width, min(values))
+    found.add(key, [v / width for v in values])
 
 
 def _measure_threads(
-    found: _Samples, width: int, deadline: float, clock: Clock, first: bool, limit: int, want: int
+    found: _Samples, width: int, deadline: float, first: bool, limit: int, want: int
 ) -> None:
     """Thread start-up (its own pools), then dispatch on one warm pool."""
+    clock = found.timer.clock
     middle = clock() + (deadline - clock()) / 2
-    values = _samples(
-        lambda: _thread_pool_life(THREAD_POOL_WIDTH, clock),
-        middle,
-        clock,
-        warmup=first,
-        limit=limit,
-        wanted=want,
-    )
-    found.add(
-        "thread_start",
-        f"thread start-up (per thread of {THREAD_POOL_WIDTH})",
-        "s",
-        [v / THREAD_POOL_WIDTH for v in values],
-    )
-    with cf.ThreadPoolExecutor(max_workers=width) as threads:
-        threads.submit(_noop).result()
-        batch = _thread_dispatch(threads, clock)
-        n = found.sizes.get("thread_dispatch") or _loop_size(batch, clock, deadline)
-        found.sizes["thread_dispatch"] = n
-        per_task = _samples(
-            functools.partial(_per_item, batch, n),
-            deadline,
-            clock,
-            warmup=False,
+
+    def start_up() -> None:
+        values = _samples(
+            lambda: _thread_pool_life(THREAD_POOL_WIDTH, clock),
+            middle,
+            found.timer,
+            estimate=0.01,
+            warmup=first,
             limit=limit,
             wanted=want,
         )
-    found.add("thread_dispatch", "thread dispatch (per task)", "s", per_task)
+        found.add("thread_start", [v / THREAD_POOL_WIDTH for v in values])
+
+    def dispatch() -> None:
+        with cf.ThreadPoolExecutor(max_workers=width) as threads:
+            threads.submit(_noop).result()
+            found.per_item(
+                "thread_dispatch", _thread_dispatch(threads, clock), deadline, limit, want
+            )
+
+    found.attempt(["thread_start"], start_up)
+    found.attempt(["thread_dispatch"], dispatch)
 
 
 def _measure_process_pool(
     found: _Samples,
     wanted: Sequence[StartMethod],
     width: int,
+    priors: dict[StartMethod, float],
     deadline: float,
-    clock: Clock,
     first: bool,
     limit: int,
     want: int,
 ) -> None:
     """Dispatch (one task per message, batched), parallel CPU, pickling + IPC: one pool."""
-    context = multiprocessing.get_context(wanted[0] if wanted else None)
+    timer = found.timer
+    clock = timer.clock
+    method = wanted[0] if wanted else None
+    timer.require(2 * priors[method] if method is not None else 1.0)
+    context = multiprocessing.get_context(method)
     with cf.ProcessPoolExecutor(max_workers=width, mp_context=context) as pool:
         for future in [pool.submit(os.getpid) for _ in range(width)]:
             future.result()
@@ -616,82 +836,96 @@ def _measure_process_pool(
         for share in shares:
             start += span * share
             cuts.append(start)
-        for key, label, batch, cut in (
-            (
-                "process_dispatch",
-                "process dispatch, chunksize=1 (per task)",
-                _process_dispatch(pool, clock),
-                cuts[0],
-            ),
-            (
-                "process_batched_dispatch",
-                "process dispatch, batched (per task)",
-                _process_batched(pool, width, clock),
-                cuts[1],
-            ),
+        for key, batch, cut in (
+            ("process_dispatch", _process_dispatch(pool, clock), cuts[0]),
+            ("process_batched_dispatch", _process_batched(pool, width, clock), cuts[1]),
         ):
-            found.per_item(key, label, batch, cut, clock, limit, want)
-        spin = found.sizes.get("spin") or _spin_size(clock, 0.03)
-        found.sizes["spin"] = spin
-        found.add(
-            "parallel_speedup",
-            f"CPU-bound speedup of {width} processes over 1",
-            "x",
-            _samples(
-                _parallel_speedup(pool, width, spin, clock),
+            found.attempt([key], functools.partial(found.per_item, key, batch, cut, limit, want))
+
+        def parallel() -> None:
+            timer.require(0.05)
+            spin = found.sizes.get("spin") or (_spin_size(clock, 0.03), 0.03 * (width + 1))
+            found.sizes["spin"] = spin
+            n, seconds = spin
+            values = _samples(
+                _parallel_speedup(pool, width, n, clock),
                 cuts[2],
-                clock,
-                warmup=first,
-                limit=limit,
-                wanted=want,
-            ),
-        )
-        each = (deadline - clock()) / (len(IPC_SIZES) + 1)
-        base = _samples(
-            _round_trip(pool, None, clock), clock() + each, clock, limit=limit, wanted=want
-        )
-        empty = statistics.median(base)
-        for size in IPC_SIZES:
-            payload = _records(size)
-            sent = len(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
-            trips = _samples(
-                _round_trip(pool, payload, clock),
-                clock() + each,
-                clock,
+                timer,
+                estimate=seconds,
                 warmup=first,
                 limit=limit,
                 wanted=want,
             )
-            rates = [2 * sent / (t - empty) for t in trips if t > empty]
-            if rates:
-                found.add(
-                    f"ipc.{size}", f"pickling + IPC, {sent / 2**20:.2g} MiB each way", "B/s", rates
-                )
+            found.add("parallel_speedup", values)
+
+        found.attempt(["parallel_speedup"], parallel)
+        ipc_keys = [f"ipc.{size}" for size in IPC_SIZES]
+        each = (deadline - clock()) / (len(IPC_SIZES) + 1)
+        try:
+            base = _samples(
+                _round_trip(pool, None, clock),
+                clock() + each,
+                timer,
+                estimate=0.002,
+                limit=limit,
+                wanted=want,
+            )
+        except _NoTime as exc:
+            for key in ipc_keys:
+                found.unmeasured(key, str(exc))
+            return
+        empty = statistics.median(base)
+        for size, key in zip(IPC_SIZES, ipc_keys, strict=True):
+            found.attempt(
+                [key], functools.partial(_ipc, found, pool, size, empty, each, first, limit, want)
+            )
+
+
+def _ipc(
+    found: _Samples,
+    pool: cf.ProcessPoolExecutor,
+    size: int,
+    empty: float,
+    each: float,
+    first: bool,
+    limit: int,
+    want: int,
+) -> None:
+    """Pickling + IPC throughput for a payload of about ``size`` bytes each way."""
+    timer, clock = found.timer, found.timer.clock
+    key = f"ipc.{size}"
+    # Building the records and a round trip at the default rate, both ways, plus margin.
+    estimate = found.sizes.get(key, (0, 3 * size / DEFAULT_COSTS.ipc_bytes_per_second))[1]
+    timer.require(estimate * (1 + first))
+    payload = _records(size)
+    sent = len(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    trips = _samples(
+        _round_trip(pool, payload, clock),
+        clock() + each,
+        timer,
+        estimate=estimate,
+        warmup=first,
+        limit=limit,
+        wanted=want,
+    )
+    found.sizes[key] = (size, min(trips))
+    found.add(key, [2 * sent / (t - empty) for t in trips if t > empty])
 
 
 def _measure_event_loop(
-    found: _Samples, deadline: float, clock: Clock, first: bool, limit: int, want: int
+    found: _Samples, deadline: float, first: bool, limit: int, want: int
 ) -> None:
     """asyncio dispatch, then thread vs coroutine hand-offs."""
+    clock = found.timer.clock
     loop = asyncio.new_event_loop()
     try:
         start, span = clock(), deadline - clock()
         cuts = (start + span / 3, start + 2 * span / 3, deadline)
-        for key, label, batch, cut in (
-            (
-                "asyncio_dispatch",
-                "asyncio dispatch (per task)",
-                _asyncio_dispatch(loop, clock),
-                cuts[0],
-            ),
-            ("thread_switch", "thread hand-off (ping-pong)", _thread_pingpong(clock), cuts[1]),
-            (
-                "coroutine_switch",
-                "coroutine hand-off (ping-pong)",
-                _coroutine_pingpong(loop, clock),
-                cuts[2],
-            ),
+        for key, batch, cut in (
+            ("asyncio_dispatch", _asyncio_dispatch(loop, clock), cuts[0]),
+            ("thread_switch", _thread_pingpong(clock), cuts[1]),
+            ("coroutine_switch", _coroutine_pingpong(loop, clock), cuts[2]),
         ):
-            found.per_item(key, label, batch, cut, clock, limit, want)
+            found.attempt([key], functools.partial(found.per_item, key, batch, cut, limit, want))
     finally:
         loop.close()

@@ -17,15 +17,35 @@ import json
 import os
 import platform
 import sys
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..profile import StartMethod
 
-__all__ = ["DEFAULT_COSTS", "CostsSource", "MachineCosts", "machine_fingerprint", "machine_info"]
+__all__ = [
+    "DEFAULT_COSTS",
+    "MAX_BYTES_PER_SECOND",
+    "MAX_COST_SECONDS",
+    "MAX_PARALLEL_EFFICIENCY",
+    "CostsSource",
+    "MachineCosts",
+    "machine_fingerprint",
+    "machine_info",
+]
 
 CostsSource = Literal["defaults", "calibrated"]
+
+#: No concurrency cost of one worker or task lasts longer than this: a larger figure in a
+#: cache file is corrupt, not measured.
+MAX_COST_SECONDS = 3600.0
+#: Nor does pickling + IPC move more bytes per second than this (a petabyte).
+MAX_BYTES_PER_SECOND = 1e15
+#: A CPU-bound speedup of more than this many times the worker count is not a measurement.
+MAX_PARALLEL_EFFICIENCY = 64.0
+
+#: Seconds: positive, finite, bounded.
+Seconds = Annotated[float, Field(gt=0, le=MAX_COST_SECONDS, allow_inf_nan=False)]
 
 
 class MachineCosts(BaseModel):
@@ -36,7 +56,7 @@ class MachineCosts(BaseModel):
     (create, first task on every worker, shut down) divided by its width.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     source: CostsSource = Field(
         default="defaults",
@@ -48,43 +68,59 @@ class MachineCosts(BaseModel):
     fingerprint: str | None = Field(
         default=None, description="Machine + interpreter fingerprint the figures belong to."
     )
-    process_start_seconds: dict[StartMethod, float] = Field(
+    process_start_seconds: dict[StartMethod, Seconds] = Field(
         description=(
             "Per worker process: pool create + first task on every worker + shutdown, "
             "divided by the pool width, by start method."
         ),
     )
     thread_start_seconds: float = Field(
-        gt=0, description="Per worker thread: pool start-up and shutdown divided by its width."
+        gt=0,
+        le=MAX_COST_SECONDS,
+        description="Per worker thread: pool start-up and shutdown divided by its width.",
     )
     thread_dispatch_seconds: float = Field(
-        gt=0, description="Thread pool: submit -> result of a no-op, per task, many in flight."
+        gt=0,
+        le=MAX_COST_SECONDS,
+        description="Thread pool: submit -> result of a no-op, per task, many in flight.",
     )
     process_dispatch_seconds: float = Field(
-        gt=0, description="Process pool, one task per message (chunksize=1), per task."
+        gt=0,
+        le=MAX_COST_SECONDS,
+        description="Process pool, one task per message (chunksize=1), per task.",
     )
     process_batched_dispatch_seconds: float = Field(
-        gt=0, description="Process pool, tasks batched (chunksize > 1), per task."
+        gt=0,
+        le=MAX_COST_SECONDS,
+        description="Process pool, tasks batched (chunksize > 1), per task.",
     )
     asyncio_dispatch_seconds: float = Field(
-        gt=0, description="asyncio: create and gather a no-op coroutine task, per task."
+        gt=0,
+        le=MAX_COST_SECONDS,
+        description="asyncio: create and gather a no-op coroutine task, per task.",
     )
     ipc_bytes_per_second: float = Field(
         gt=0,
+        le=MAX_BYTES_PER_SECOND,
         description=(
             "Pickling + pipe throughput to and from a worker process: payload bytes (sent "
             "plus returned) per second of round trip beyond a no-op's."
         ),
     )
     thread_switch_seconds: float = Field(
-        gt=0, description="One hand-off between two OS threads (ping-pong), seconds."
+        gt=0,
+        le=MAX_COST_SECONDS,
+        description="One hand-off between two OS threads (ping-pong), seconds.",
     )
     coroutine_switch_seconds: float = Field(
-        gt=0, description="One hand-off between two coroutines on one event loop, seconds."
+        gt=0,
+        le=MAX_COST_SECONDS,
+        description="One hand-off between two coroutines on one event loop, seconds.",
     )
     parallel_efficiency: float = Field(
         default=1.0,
         gt=0,
+        le=MAX_PARALLEL_EFFICIENCY,
         description=(
             "CPU-bound speedup of as many worker processes as usable CPUs over one, divided "
             "by that number: 1.0 when every usable CPU really computes in parallel, less on "
