@@ -17,16 +17,14 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import IO
 
 from ..errors import ConcadvisorError
+from ..isolation import kill_tree, start_isolated
 from ..profile import StartMethod
 from .calibration import Calibration, Collector, ProgressCallback
 from .events import Event, Failed, Finished, RunnerConfig, decode
@@ -48,30 +46,14 @@ class CalibrationError(ConcadvisorError):
     """The calibration could not run (the runner failed before measuring anything)."""
 
 
-def _runner_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # The runner must import this very concadvisor, even when it was found via sys.path.
-    package_root = str(Path(__file__).resolve().parents[2])
-    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if package_root not in paths:
-        paths.append(package_root)
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env.pop("PYTHONSTARTUP", None)
-    return env
-
-
 class _Runner:
     """The runner process, its event reader, and the kill that ends both."""
 
     def __init__(self, config: RunnerConfig) -> None:
         debug = bool(os.environ.get("CONCADVISOR_CALIBRATE_DEBUG"))
-        self.proc = subprocess.Popen(
+        self.proc = start_isolated(
             [sys.executable, "-m", "concadvisor.costs._runner", config.model_dump_json()],
-            stdin=subprocess.PIPE,  # the runner's dead man's switch: never written, kept open
-            stdout=subprocess.PIPE,
-            stderr=None if debug else subprocess.DEVNULL,
-            env=_runner_env(),
-            start_new_session=os.name == "posix",
+            debug=debug,
         )
         self.events: queue.Queue[Event | None] = queue.Queue()
         assert self.proc.stdout is not None
@@ -90,12 +72,7 @@ class _Runner:
 
     def kill(self) -> None:
         """Kill the whole process group, reap the runner, close the pipes."""
-        if os.name == "posix":
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
-            with contextlib.suppress(OSError):
-                self.proc.kill()
+        kill_tree(self.proc.pid, self.proc.pid if os.name == "posix" else None)
         self.proc.wait()
         self._reader.join(timeout=2.0)
         for stream in (self.proc.stdin, self.proc.stdout):

@@ -8,7 +8,8 @@ parent's output; the events go through a private duplicate of the original stdou
 
 First of all -- before the target is imported -- the runner makes itself the subreaper of
 its descendants (Linux) and arms its dead man's switch: a thread that waits for the
-parent's end of stdin to close and then kills the runner's whole tree (:mod:`.reaping`).
+parent's end of stdin to close and then kills the runner's whole tree
+(:mod:`concadvisor.isolation`).
 
 The runner imports the target, calls it once or a few times (warm-up), plans the rounds,
 starts every pool, runs the interleaved rounds and reports each trial as it ends, so that
@@ -32,6 +33,7 @@ from typing import Any
 
 from ..errors import TargetError
 from ..executors.registry import spec
+from ..isolation import become_subreaper, kill_tree
 from .executors import BatchRunner, Call, RunnerSetup, Trial, TrialError, runqueue_seconds
 from .planning import EXECUTORS, MAX_TASKS, MIN_ROUNDS, Plan, make_plan
 from .protocol import (
@@ -61,7 +63,6 @@ from .protocol import (
     clip,
     executor_name,
 )
-from .reaping import become_subreaper, kill_tree
 from .stats import summarize, within_noise
 from .targets import describe_exception, is_async_callable, load_callable
 from .verdict import NOISY_RELATIVE_SPREAD

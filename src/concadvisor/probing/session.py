@@ -3,7 +3,7 @@
 The runner (:mod:`concadvisor.probing._runner`) runs in a new session, so it and every
 process it starts (pool workers, the forkserver, the resource tracker) share one process
 group; on Linux it is also the subreaper of anything that leaves that group, and
-:func:`~.reaping.kill_tree` takes the whole tree down at once.  Events arrive on a pipe
+:func:`~concadvisor.isolation.kill_tree` takes the whole tree down at once.  Events arrive on a pipe
 that the main thread reads itself, non-blocking, with ``select`` and the clock: no thread
 and no lock can be held hostage by a stranger that keeps the pipe open.
 
@@ -32,10 +32,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..errors import BudgetError, TargetError
+from ..isolation import kill_tree, start_isolated
 from .executors import describe_exit
 from .planning import EXECUTORS, trial_timeout
 from .protocol import (
@@ -66,7 +66,6 @@ from .protocol import (
     WarmupFailed,
     new_token,
 )
-from .reaping import kill_tree
 
 __all__ = ["GRACE_SECONDS", "ExecutorRecord", "Measurements", "RunConfig", "measure"]
 
@@ -144,18 +143,6 @@ class _Outcome:
     UNTRUSTED = "untrusted"  # the event stream failed the protocol's checks
 
 
-def _runner_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # The runner must import this very concadvisor, even when it was found via sys.path.
-    package_root = str(Path(__file__).resolve().parents[2])
-    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if package_root not in paths:
-        paths.append(package_root)
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env.pop("PYTHONSTARTUP", None)
-    return env
-
-
 class _Runner:
     """One runner process and both ends of its pipes, read and written without blocking."""
 
@@ -167,22 +154,12 @@ class _Runner:
                 f"the arguments cannot be sent to the probe's runner process: "
                 f"{type(exc).__name__}: {exc}"
             ) from None
-        debug = bool(os.environ.get("CONCADVISOR_PROBE_DEBUG"))
-        kwargs: dict[str, Any] = {}
-        if os.name == "posix":
-            kwargs["start_new_session"] = True
-        else:  # pragma: no cover - Windows
-            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
         self.started = time.monotonic()
         try:
-            self.proc = subprocess.Popen(
+            self.proc = start_isolated(
                 [sys.executable, "-m", "concadvisor.probing._runner"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=None if debug else subprocess.DEVNULL,
                 cwd=config.cwd,
-                env=_runner_env(),
-                **kwargs,
+                debug=bool(os.environ.get("CONCADVISOR_PROBE_DEBUG")),
             )
         except OSError as exc:
             raise TargetError(

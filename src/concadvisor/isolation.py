@@ -1,4 +1,9 @@
-"""Killing a runner and everything it started, including processes that left its group.
+"""Isolated child processes: how the probe's and calibrate's runners are started and killed.
+
+Both commands run their measuring in a child started in a new session (its own process
+group, no terminal, so Ctrl-C reaches only the parent) with a pipe on its stdin that only
+the parent holds: EOF on it means the parent is gone.  :func:`start_isolated` starts such
+a child with :func:`runner_env`; :func:`kill_tree` ends it and everything it started.
 
 The runner runs in its own session, so :func:`os.killpg` takes down it and every process
 that stayed in its group.  A process that calls ``setsid()`` (a daemonising grandchild)
@@ -19,10 +24,12 @@ import contextlib
 import ctypes
 import os
 import signal
+import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["become_subreaper", "descendants", "kill_tree"]
+__all__ = ["become_subreaper", "descendants", "kill_tree", "runner_env", "start_isolated"]
 
 _PR_SET_CHILD_SUBREAPER = 36
 #: Rounds of "walk the tree, freeze what is new" before giving up on a fork bomb.
@@ -107,3 +114,43 @@ def kill_tree(root: int, pgid: int | None) -> None:
             killpg(pgid, signal.SIGKILL)
     if root != me:
         _signal(root, signal.SIGKILL)
+
+
+def runner_env() -> dict[str, str]:
+    """This process's environment, made to import this very concadvisor in a child.
+
+    The child must import the concadvisor the parent runs, even when the parent found it
+    through ``sys.path`` rather than an installation.
+    """
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[1])
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if package_root not in paths:
+        paths.append(package_root)
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+def start_isolated(
+    argv: Sequence[str], *, cwd: str | None = None, debug: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in a new session with piped stdin (the dead man's switch) and stdout.
+
+    stderr goes to /dev/null unless ``debug``: user code and pool workers must not print
+    over our output.  Raises OSError when the child cannot be started.
+    """
+    kwargs: dict[str, object] = {}
+    if os.name == "posix":
+        kwargs["start_new_session"] = True
+    else:  # pragma: no cover - Windows
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+        list(argv),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=None if debug else subprocess.DEVNULL,
+        cwd=cwd,
+        env=runner_env(),
+        **kwargs,
+    )
