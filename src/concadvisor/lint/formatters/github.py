@@ -1,7 +1,8 @@
 """``--format github``: GitHub Actions workflow commands, one annotation per finding.
 
 ``::error file=F,line=L,col=C,title=CODE name::message`` -- data is escaped as the runner
-expects (``%``, CR, LF; in properties also ``:`` and ``,``).
+expects (``%``, CR, LF; in properties also ``:`` and ``,``), after every control character
+has been made visible.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..diagnostics import LintResult
+from .escaping import printable
 
 __all__ = ["escape_data", "escape_property", "render"]
 
 
 def escape_data(value: str) -> str:
+    """Control characters are made visible first (:func:`printable`): a forged newline can
+    neither start a workflow command of its own nor reach the log as an escape sequence."""
+    value = printable(value)
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
