@@ -248,7 +248,8 @@ def test_unreadable_subdirectory_is_an_input_error_not_a_crash() -> None:
             *("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"),
             *(sys.executable, "-m", "concadvisor", "lint", "p"),
         ]
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        # the session's calibration cache is root's: give the unprivileged user its own
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CONCADVISOR_CACHE_DIR": name}
         try:
             proc = subprocess.run(
                 command, capture_output=True, text=True, cwd=home, env=env, timeout=60, check=False
