@@ -305,7 +305,8 @@ def test_control_characters_in_names_cannot_reach_the_terminal_or_log(
     lines = proc.stdout.splitlines()
     assert not any(line.startswith("::error file=README.md") for line in lines)
     assert not any(char in proc.stdout for char in "\x1b\u2028\u202e")
-    assert "x\\x1b[2J\\u2028\\u202e\\n::error" in proc.stdout
+    newline = "\\n" if fmt == "text" else "%0A"  # github: inside the annotation, as documented
+    assert f"x\\x1b[2J\\u2028\\u202e{newline}::error" in proc.stdout
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif"])

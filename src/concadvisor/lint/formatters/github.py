@@ -16,10 +16,10 @@ __all__ = ["escape_data", "escape_property", "render"]
 
 
 def escape_data(value: str) -> str:
-    """Control characters are made visible first (:func:`printable`): a forged newline can
-    neither start a workflow command of its own nor reach the log as an escape sequence."""
-    value = printable(value)
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """CR and LF as the runner expects them (a newline stays inside the annotation and can
+    never start a workflow command of its own); every other control character is then
+    made visible (:func:`printable`), so no escape sequence reaches the log."""
+    return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(value: str) -> str:
