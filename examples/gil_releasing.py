@@ -1,7 +1,7 @@
 """CPU work in native code that releases the GIL (hashlib, zlib): threads, not processes.
 
-The seed note says "processes for CPU work"; the correction is that native code releasing
-the GIL runs in parallel under threads, without pickling megabytes to worker processes.
+The classic advice (G7) says "processes for CPU work"; the correction is that native code
+releasing the GIL runs in parallel under threads, without pickling megabytes to processes.
 Run: python examples/gil_releasing.py
 """
 

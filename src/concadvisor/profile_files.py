@@ -9,16 +9,11 @@ Accepted shapes: the profile's fields at the top level; or one or more named tab
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from .errors import ProfileFileError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from .toml_input import TomlInputError, parse_toml
 
 __all__ = ["LINT_ONLY_KEYS", "MAX_BYTES", "load_profile_data", "read_document"]
 
@@ -65,6 +60,8 @@ def _json(path: Path, text: str) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise ProfileFileError(f"{path}: invalid JSON: nested too deeply") from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise ProfileFileError(f"{path}: invalid JSON: an integer has too many digits") from None
     if not isinstance(data, dict):
         raise ProfileFileError(f"{path}: expected a JSON object, got {type(data).__name__}")
     return data
@@ -72,12 +69,10 @@ def _json(path: Path, text: str) -> dict[str, Any]:
 
 def _toml(path: Path, text: str) -> dict[str, Any]:
     try:
-        document: dict[str, Any] = tomllib.loads(text)
-        return document
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileFileError(f"{path}: invalid TOML: {exc}") from None
-    except RecursionError:
-        raise ProfileFileError(f"{path}: invalid TOML: nested too deeply") from None
+        return parse_toml(text)
+    except TomlInputError as exc:
+        where = f"{path}:{exc.line}:{exc.column}"
+        raise ProfileFileError(f"{where}: {exc.message}") from None
 
 
 def _task_tables(document: dict[str, Any]) -> dict[str, Any] | None:

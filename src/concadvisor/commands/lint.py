@@ -109,6 +109,7 @@ def _selectors(values: list[str] | None, flag: str) -> tuple[str, ...] | None:
 
 def run(args: argparse.Namespace) -> int:
     from ..lint.formatters import get_renderer
+    from ..lint.formatters.escaping import printable
     from ..lint.runner import LintOptions, lint_paths
 
     if args.schema is not None:
@@ -130,5 +131,5 @@ def run(args: argparse.Namespace) -> int:
     get_renderer(args.format)(result, sys.stdout)
     sys.stdout.flush()
     for error in result.input_errors:
-        print(f"concadvisor: error: {error}", file=sys.stderr)
+        print(f"concadvisor: error: {printable(error)}", file=sys.stderr)
     return result.exit_code

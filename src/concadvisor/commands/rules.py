@@ -1,8 +1,10 @@
-"""``concadvisor rules``: list, explain, or write the reference of every code."""
+"""``concadvisor rules``: list, explain, or write the reference of every code (and of the
+guidance sections G1-G13 they cite)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -11,20 +13,31 @@ from ..validation import did_you_mean
 from . import UsageError
 
 NAME = "rules"
-HELP = "list the rules and lint codes, or explain one"
+HELP = "list the rules and lint codes, or explain one (or a guidance section)"
 DESCRIPTION = """\
 Without arguments, list every rule and lint code. With a CODE, explain it: what it does,
-why, an example, and the guidance section it encodes.
+why, an example, and the guidance section it encodes. With a guidance id (G1-G13), print
+that section: what the classic advice says, the correction, and the codes that encode it.
 
 examples:
   concadvisor rules
   concadvisor rules CA103
+  concadvisor rules G4
+  concadvisor rules --guidance
   concadvisor rules --markdown > docs/rules.md
+  concadvisor rules --guidance --markdown -o docs/guidance.md
 """
+
+_GUIDANCE_ID = re.compile(r"\s*[Gg]\d+\s*")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("code", nargs="?", metavar="CODE", help="a code such as CA103")
+    parser.add_argument(
+        "code", nargs="?", metavar="CODE", help="a code such as CA103, or a guidance id such as G4"
+    )
+    parser.add_argument(
+        "--guidance", action="store_true", help="list the guidance sections G1-G13 the codes cite"
+    )
     parser.add_argument(
         "--markdown",
         action="store_true",
@@ -40,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     from ..render import make_console, render_code, render_code_list
     from ..ruledocs import code_markdown, reference_markdown
 
+    if args.guidance or (args.code is not None and _GUIDANCE_ID.fullmatch(args.code)):
+        return _run_guidance(args)
     codes = all_codes()
     if args.code is not None:
         code = get_code(args.code)
@@ -75,4 +90,57 @@ def run(args: argparse.Namespace) -> int:
         render_code(console, codes[0])
     else:
         render_code_list(console, codes)
+    return 0
+
+
+def _run_guidance(args: argparse.Namespace) -> int:
+    """``rules G4`` and ``rules --guidance``: the sections of concadvisor.guidance."""
+    from ..guidance import SECTIONS, get_section, guidance_markdown, section_markdown
+
+    sections = SECTIONS
+    if args.code is not None:
+        found = get_section(args.code)
+        if found is None:
+            raise UsageError(
+                f"unknown guidance section {args.code!r} (G1-G{len(SECTIONS)}); "
+                "'concadvisor rules --guidance' lists them"
+            )
+        sections = (found,)
+    if args.output is not None and not args.markdown:
+        raise UsageError("--output needs --markdown")
+    if args.json:
+        import json
+
+        fields = ("id", "title", "claim", "correction")
+        payload = [{f: getattr(s, f) for f in fields} for s in sections]
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    one = args.code is not None
+    text = section_markdown(sections[0], "#") if one else guidance_markdown()
+    if args.markdown:
+        if args.output is not None:
+            try:
+                args.output.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        else:
+            sys.stdout.write(text)
+        return 0
+    from rich.markdown import Markdown
+    from rich.table import Table
+
+    from ..render import make_console
+
+    console = make_console()
+    if one:
+        console.print(Markdown(text))
+        return 0
+    table = Table(show_edge=False)
+    table.add_column("id")
+    table.add_column("section")
+    table.add_column("corrected")
+    for section in SECTIONS:
+        table.add_row(section.id, section.title, "yes" if section.correction else "")
+    console.print(table)
+    console.print(f"\n{len(SECTIONS)} sections. 'concadvisor rules G4' prints one.")
     return 0

@@ -49,7 +49,7 @@ class Row(BaseModel):
     winner: str | None = Field(description="Best median among the ok cells.")
     predicted: str = Field(description="What advise() recommends for the declared profile.")
     predicted_rules: list[str] = Field(description="The rules behind the prediction.")
-    note_says: str = Field(description="What the seed note's summary (G7/G8) would answer.")
+    note_says: str = Field(description="What the classic summary (guidance G7/G8) would answer.")
     agrees: Agreement = Field(description="Does this machine agree with the prediction?")
     why: str = Field(description="The measured reason, in plain words.")
     seconds: float = Field(description="Time spent measuring this row.")

@@ -86,7 +86,7 @@ def render_table(console: Console, report: DemoReport) -> None:
         line = Text(f"{row.title}: ", style="bold")
         line.append(row.why)
         if row.note_says and row.note_says.split()[0] not in row.predicted:
-            line.append(f" (the seed note says {row.note_says})", style="dim")
+            line.append(f" (the classic advice, G7, says {row.note_says})", style="dim")
         console.print(line)
     console.print(
         Text(

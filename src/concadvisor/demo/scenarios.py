@@ -1,7 +1,7 @@
 """The demo's rows: one canonical workload each, with the profile a developer would declare.
 
 ``profile`` is what the guidance is asked about (``advise(profile)``, corrections included);
-``note_says`` is what the seed note's summary (G7/G8) would answer, so the table shows where
+``note_says`` is what the classic summary (guidance G7/G8) would answer, so the table shows where
 the corrections matter.
 """
 

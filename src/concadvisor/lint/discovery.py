@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .gitignore import Ignorer
 
-__all__ = ["CONFIG_NAMES", "SKIP_DIRS", "discover"]
+__all__ = ["CONFIG_NAMES", "SKIP_DIRS", "discover", "repo_root"]
 
 CONFIG_NAMES = frozenset({"pyproject.toml", "concadvisor.toml"})
 SKIP_DIRS = frozenset(
@@ -39,10 +39,14 @@ SKIP_DIRS = frozenset(
 )
 
 
-def _repo_root(start: Path) -> Path | None:
+def repo_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` that holds ``.git``."""
     for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
+        try:
+            if (directory / ".git").exists():
+                return directory
+        except OSError:  # an ancestor we may not look into: no repository we can use
+            return None
     return None
 
 
@@ -53,6 +57,20 @@ def _read_gitignore(directory: Path) -> str | None:
         return None
 
 
+def _is_virtualenv(directory: Path) -> bool:
+    try:
+        return (directory / "pyvenv.cfg").exists()
+    except OSError:  # unreadable: not known to be one; listing it reports the problem
+        return False
+
+
+def _working_directory() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # deleted (or made unreadable) under our feet
+        return None
+
+
 def _rel(path: Path, anchor: Path) -> str:
     rel = os.path.relpath(path, anchor)
     return "" if rel == "." else Path(rel).as_posix()
@@ -60,7 +78,7 @@ def _rel(path: Path, anchor: Path) -> str:
 
 def _walk(root: Path, files: list[Path], errors: list[str]) -> None:
     root = Path(os.path.abspath(root))
-    anchor = _repo_root(root) or root
+    anchor = repo_root(root) or root
     ignorer = Ignorer()
     # The .gitignore files between the repository's root and the walk's root apply too.
     for directory in reversed([root, *root.parents]):
@@ -90,7 +108,7 @@ def _walk(root: Path, files: list[Path], errors: list[str]) -> None:
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name in SKIP_DIRS or (path / "pyvenv.cfg").exists():
+                if entry.name in SKIP_DIRS or _is_virtualenv(path):
                     continue
                 if rules.ignored(_rel(path, anchor), is_dir=True):
                     continue
@@ -105,8 +123,12 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
     cannot be used, as one-line messages."""
     files: list[Path] = []
     errors: list[str] = []
+    cwd = _working_directory()
     for raw in paths:
         path = Path(raw)
+        if cwd is None and not path.is_absolute():
+            errors.append(f"{raw}: cannot resolve: the working directory no longer exists")
+            continue
         try:
             is_dir = path.is_dir()
             exists = is_dir or path.exists() or path.is_symlink()

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ..toml_input import TomlInputError, parse_toml
 from .codes import CA301
 from .diagnostics import Diagnostic, Location
 from .tomlpos import KeyPath, KeyPositions, scan_positions
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
 __all__ = ["MAX_BYTES", "ConfigFile", "InputError", "display_path", "load_config"]
 
 #: Larger files are reported (CA301) instead of parsed: nobody writes 16 MiB of profiles.
+#: The other bounds on what is parsed (dotted keys, integer literals) are in
+#: :mod:`concadvisor.toml_input`.
 MAX_BYTES = 16 * 1024 * 1024
-
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 class InputError(Exception):
@@ -33,10 +27,12 @@ class InputError(Exception):
 
 def display_path(path: Path, base: Path | None = None) -> str:
     """``path`` relative to ``base`` (default: the working directory) when inside it, POSIX."""
-    base = base or Path.cwd()
     try:
+        base = base or Path.cwd()
         rel = os.path.relpath(path, base)
     except ValueError:  # another drive on Windows
+        return path.as_posix()
+    except OSError:  # the working directory was deleted
         return path.as_posix()
     if rel.startswith(".."):
         return Path(os.path.abspath(path)).as_posix()
@@ -104,15 +100,9 @@ def load_config(path: Path, display: str) -> ConfigFile | Diagnostic:
             problem=f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
         )
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        found = _TOML_POSITION.search(message)
-        line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
-        message = _TOML_POSITION.sub("", message).strip()
-        return CA301.finding(Location(display, line, column), problem=message)
-    except RecursionError:
-        return CA301.finding(Location(display, 1, 1), problem="nested too deeply to parse")
+        data = parse_toml(text)
+    except TomlInputError as exc:
+        return CA301.finding(Location(display, exc.line, exc.column), problem=exc.message)
     return ConfigFile(path, display, kind, data, scan_positions(text))
 
 

@@ -19,7 +19,16 @@ from .discovery import discover
 from .document import ConfigFile, InputError, display_path, load_config
 from .profiles import TaskDecl, check_task
 from .settings import Selection, Settings, read_settings
-from .targets import NotDefined, clear_caches, find_definition, load_module, resolve_module
+from .targets import (
+    NotDefined,
+    clear_caches,
+    find_definition,
+    load_module,
+    outside_project,
+    path_candidate,
+    project_root,
+    resolve_module,
+)
 
 __all__ = ["LintOptions", "lint_config", "lint_paths"]
 
@@ -160,6 +169,14 @@ def _filter(
     return kept
 
 
+def _outside(decl: TaskDecl, what: str, root: Path, at: Location) -> Diagnostic:
+    message = (
+        f"target '{what}' resolves outside the project ({display_path(root)}): "
+        "a target must be a file of the project; nothing was read"
+    )
+    return Diagnostic.make(at, "CA402", message, task=decl.name)
+
+
 def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
     """CA402-CA415 for the task's target."""
     spec = decl.target
@@ -168,6 +185,9 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
     config = decl.config
     target_at = decl.location("target")
     base = config.path.parent
+    root = project_root(config.path)
+    if spec.is_path and outside_project(path_candidate(spec, base), root):
+        return [_outside(decl, spec.module, root, target_at)]
     resolved = resolve_module(spec, base)
     if resolved is None:
         if spec.is_path:
@@ -181,6 +201,8 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
         ]
     if resolved == "opaque":
         return []  # an extension or built-in module: nothing to read
+    if resolved.is_relative_to(base) and outside_project(resolved, root):
+        return [_outside(decl, display_path(resolved), root, target_at)]  # a symlink out
     source = load_module(resolved)
     module_display = display_path(resolved, run.options.base)
     if source.tree is None:

@@ -10,6 +10,7 @@ colon (``func``, ``Class.method``, ``outer.inner``) is followed through its defi
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Literal, NamedTuple
 from ..errors import TargetError
 from ..targetspec import TargetSpec
 from ..targetspec import parse_target as parse_spec
+from .discovery import repo_root
 
 __all__ = [
     "ModuleSource",
@@ -28,7 +30,10 @@ __all__ = [
     "TargetSpec",
     "char_column",
     "find_definition",
+    "outside_project",
     "parse_target",
+    "path_candidate",
+    "project_root",
     "resolve_module",
 ]
 
@@ -63,12 +68,36 @@ _MODULE_CACHE: dict[Path, ModuleSource] = {}
 _FIND_CACHE: dict[tuple[str, tuple[str, ...]], Path | Literal["opaque"] | None] = {}
 
 
+def project_root(config: Path) -> Path:
+    """The directory a target of ``config`` must stay inside: the git repository holding
+    the file, else the file's own directory."""
+    directory = Path(os.path.abspath(config)).parent
+    return repo_root(directory) or directory
+
+
+def outside_project(path: Path, root: Path) -> bool:
+    """Whether ``path``, with ``..`` and symlinks resolved, lies outside ``root``.
+
+    Only names are resolved (``realpath``): nothing outside the project is opened, so lint
+    neither reads nor reveals (through "did you mean") what is defined there.
+    """
+    try:
+        return not path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return True
+
+
+def path_candidate(spec: TargetSpec, base: Path) -> Path:
+    """Where a ``file.py:func`` target points, before any check."""
+    candidate = Path(spec.module)
+    return candidate if candidate.is_absolute() else base / candidate
+
+
 def resolve_module(spec: TargetSpec, base: Path) -> Path | Literal["opaque"] | None:
     """The source file of ``spec``'s module; "opaque" when it exists but is not Python source
     (an extension or built-in module); None when it cannot be found."""
     if spec.is_path:
-        candidate = Path(spec.module)
-        candidate = candidate if candidate.is_absolute() else base / candidate
+        candidate = path_candidate(spec, base)
         return candidate if candidate.is_file() else None
     roots = tuple(str(p) for p in (base, base / "src")) + tuple(p for p in sys.path if p)
     key = (spec.module, roots)

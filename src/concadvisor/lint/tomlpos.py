@@ -4,7 +4,8 @@
 (tomlkit) expose no line numbers either.  This is a small scanner for *already valid* TOML
 (``tomllib`` has accepted the text first) that walks the same syntax -- table headers, arrays
 of tables, dotted and quoted keys, inline tables, arrays, every string form including
-multi-line ones, comments -- and records where each key path is first defined.  It never
+multi-line ones, comments -- and records where each key path is first defined.  Keys of
+more than ``MAX_KEY_PARTS`` parts stop the scan (the document loader refuses them first).  It never
 decides validity, so it can stay small; ``tests/test_lint_tomlpos.py`` checks on generated
 documents that it finds exactly the key paths ``tomllib`` returns, at positions where that
 key is written.
@@ -21,6 +22,8 @@ import bisect
 import contextlib
 import re
 from dataclasses import dataclass
+
+from ..toml_input import MAX_KEY_PARTS
 
 __all__ = ["KeyPath", "KeyPositions", "scan_positions"]
 
@@ -135,6 +138,9 @@ class _Scanner:
             else:
                 name = self._match(_BARE_KEY)
             parts.append((name, offset))
+            if len(parts) > MAX_KEY_PARTS:
+                # Recording every prefix of a longer key costs quadratic memory.
+                raise _ScanError(f"key with more than {MAX_KEY_PARTS} parts at offset {offset}")
             self._skip_inline()
             if self._peek() != ".":
                 return parts

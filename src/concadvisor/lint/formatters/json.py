@@ -6,6 +6,7 @@ import json
 from typing import Any, TextIO
 
 from ..diagnostics import Diagnostic, LintResult
+from .escaping import json_safe
 
 __all__ = ["as_dict", "render"]
 
@@ -44,4 +45,4 @@ def as_dict(result: LintResult) -> dict[str, Any]:
 
 
 def render(result: LintResult, out: TextIO) -> None:
-    out.write(json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\n")
+    out.write(json.dumps(json_safe(as_dict(result)), indent=2, ensure_ascii=False) + "\n")

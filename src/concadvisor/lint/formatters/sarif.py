@@ -8,6 +8,7 @@ to SARIF ``level`` in one place (:data:`LEVELS`).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -15,6 +16,7 @@ from urllib.parse import quote
 from ..._version import __version__
 from ...registry import LINT_CODES
 from ..diagnostics import Diagnostic, LintResult, Location, Severity
+from .escaping import json_safe
 
 __all__ = ["LEVELS", "as_sarif", "render"]
 
@@ -48,7 +50,8 @@ def _artifact(location: Location) -> dict[str, Any]:
     path = PurePosixPath(location.path)
     if path.is_absolute():
         return {"uri": Path(location.path).as_uri()}
-    return {"uri": quote(location.path), "uriBaseId": "%SRCROOT%"}
+    # The file name's own bytes, percent-encoded: also right for names that are not UTF-8.
+    return {"uri": quote(os.fsencode(location.path)), "uriBaseId": "%SRCROOT%"}
 
 
 def _physical(location: Location) -> dict[str, Any]:
@@ -79,7 +82,10 @@ def _result(d: Diagnostic) -> dict[str, Any]:
 
 
 def as_sarif(result: LintResult, base: Path | None = None) -> dict[str, Any]:
-    root = (base or Path.cwd()).resolve().as_uri().rstrip("/") + "/"
+    try:
+        root = (base or Path.cwd()).resolve().as_uri().rstrip("/") + "/"
+    except OSError:  # the working directory was deleted: the paths shown are absolute
+        root = "file:///"
     invocation: dict[str, Any] = {"executionSuccessful": not result.input_errors}
     if result.input_errors:
         invocation["toolExecutionNotifications"] = [
@@ -108,4 +114,4 @@ def as_sarif(result: LintResult, base: Path | None = None) -> dict[str, Any]:
 
 
 def render(result: LintResult, out: TextIO) -> None:
-    out.write(json.dumps(as_sarif(result), indent=2, ensure_ascii=False) + "\n")
+    out.write(json.dumps(json_safe(as_sarif(result)), indent=2, ensure_ascii=False) + "\n")

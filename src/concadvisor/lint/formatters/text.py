@@ -1,10 +1,15 @@
-"""``--format text``: ``path:line:col: CODE [severity] message``, sorted, and a summary."""
+"""``--format text``: ``path:line:col: CODE [severity] message``, sorted, and a summary.
+
+Paths and messages go through :func:`~.escaping.printable`: one finding, one line, and
+nothing in it that a terminal would act on.
+"""
 
 from __future__ import annotations
 
 from typing import TextIO
 
 from ..diagnostics import LintResult
+from .escaping import printable
 
 __all__ = ["render", "summary"]
 
@@ -27,5 +32,5 @@ def summary(result: LintResult) -> str:
 
 def render(result: LintResult, out: TextIO) -> None:
     for d in result.diagnostics:
-        out.write(f"{d.location}: {d.code} [{d.severity}] {d.message}\n")
+        out.write(printable(f"{d.location}: {d.code} [{d.severity}] {d.message}") + "\n")
     out.write(summary(result) + "\n")
