@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from .codes import LintCode
+from typing import Literal
 
 __all__ = ["SEVERITY_RANK", "Diagnostic", "LintResult", "Location", "Severity"]
 
@@ -44,30 +41,6 @@ class Diagnostic:
     #: ``fail-on`` of the configuration the finding comes from.
     fail_on: Severity = field(default="warning", compare=False)
 
-    @classmethod
-    def make(
-        cls,
-        location: Location,
-        code_id: str,
-        message: str,
-        *,
-        task: str | None = None,
-        related: tuple[Location, ...] = (),
-    ) -> Diagnostic:
-        """A finding with the code's default severity and a message made elsewhere.
-
-        Prefer ``CAxxx.finding(...)`` (:mod:`.codes`), which emits the documented message.
-        """
-        return cls(location, code_id, message, _code(code_id).severity, task, related)
-
-    @property
-    def fix(self) -> str:
-        return _code(self.code).fix
-
-    @property
-    def name(self) -> str:
-        return _code(self.code).name
-
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
         return (loc.path, loc.line, loc.column, self.code, self.message)
@@ -95,10 +68,3 @@ class LintResult:
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity == severity)
-
-
-def _code(code_id: str) -> LintCode:
-    # Imported here: the codes build Diagnostics, so they import this module.
-    from .codes import CODES_BY_ID
-
-    return CODES_BY_ID[code_id]

@@ -170,11 +170,13 @@ def _filter(
 
 
 def _outside(decl: TaskDecl, what: str, root: Path, at: Location) -> Diagnostic:
-    message = (
-        f"target '{what}' resolves outside the project ({display_path(root)}): "
-        "a target must be a file of the project; nothing was read"
+    return CA402.finding(
+        at,
+        task=decl.name,
+        kind="file",
+        module=what,
+        searched=f"it resolves outside the project {display_path(root)}; nothing was read",
     )
-    return Diagnostic.make(at, "CA402", message, task=decl.name)
 
 
 def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from ..codes import CODES_BY_ID
 from ..diagnostics import LintResult
 from .escaping import printable
 
@@ -34,7 +35,7 @@ def render(result: LintResult, out: TextIO) -> None:
                 f"file={escape_property(loc.path)}",
                 f"line={loc.line}",
                 f"col={loc.column}",
-                f"title={escape_property(f'{d.code} {d.name}')}",
+                f"title={escape_property(f'{d.code} {CODES_BY_ID[d.code].name}')}",
             )
         )
         out.write(f"::{d.severity} {props}::{escape_data(f'{d.code} {d.message}')}\n")

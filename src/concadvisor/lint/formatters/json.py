@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from ..codes import CODES_BY_ID
 from ..diagnostics import Diagnostic, LintResult
 from .escaping import json_safe
 
@@ -19,11 +20,11 @@ def _finding(d: Diagnostic) -> dict[str, Any]:
         "line": d.location.line,
         "column": d.location.column,
         "code": d.code,
-        "name": d.name,
+        "name": CODES_BY_ID[d.code].name,
         "severity": d.severity,
         "message": d.message,
         "task": d.task,
-        "fix": d.fix,
+        "fix": CODES_BY_ID[d.code].fix,
         "related": [{"path": r.path, "line": r.line, "column": r.column} for r in d.related],
     }
 
