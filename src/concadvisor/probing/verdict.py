@@ -142,7 +142,6 @@ def decide(
     if (
         rec is None
         or rec.status != "ok"
-        or decision.verdict == "inconclusive"
         or width_measured(rec, recommended_workers)
     ):
         return decision
