@@ -12,10 +12,10 @@ from concadvisor import Executor, advise
 from concadvisor.errors import TargetError
 from concadvisor.probing.inference import TASKS_ASSUMED, infer_profile, workload_tasks
 from concadvisor.probing.planning import MAX_ROUNDS, estimate_trials, make_plan, trial_timeout
+from concadvisor.probing.report import build_report
 from concadvisor.probing.session import Measurements
 from concadvisor.probing.stats import mad, median, spread, summarize, within_noise
 from concadvisor.probing.targets import load_callable, parse_spec, spec_for_callable
-from concadvisor.probing.report import build_report
 from concadvisor.probing.verdict import Measured, decide, width_measured
 
 # --- statistics ------------------------------------------------------------------------

@@ -225,7 +225,12 @@ def build_report(
     chosen = next((r for r in measured if r.executor == recommendation.executor.value), None)
     extrapolated = {
         "tasks": profile.tasks != tasks,
-        "workers": not width_measured(chosen, recommendation.workers),
+        "workers": recommendation.executor is not Executor.SERIAL
+        and not (
+            chosen is not None
+            and chosen.status == "ok"
+            and width_measured(chosen, recommendation.workers)
+        ),
     }
     predictions = _predictions(m, profile)
     results: list[ExecutorResult] = []

@@ -52,13 +52,13 @@ class Measured:
 def width_measured(result: Measured | None, recommended_workers: int | None) -> bool:
     """Whether ``result`` ran with the recommended width (serial has only one).
 
-    Unknown widths count as measured: nothing says otherwise.
+    ``recommended_workers`` None: the caller has no width to check.
     """
-    if result is None or result.executor == Executor.SERIAL.value:
+    if result is not None and result.executor == Executor.SERIAL.value:
         return True
-    if result.workers is None or recommended_workers is None:
+    if recommended_workers is None:
         return True
-    return result.workers == recommended_workers
+    return result is not None and result.workers == recommended_workers
 
 
 @dataclass(frozen=True)
@@ -139,11 +139,7 @@ def decide(
         task_seconds=task_seconds,
     )
     rec = next((r for r in results if r.executor == recommended), None)
-    if (
-        rec is None
-        or rec.status != "ok"
-        or width_measured(rec, recommended_workers)
-    ):
+    if rec is None or rec.status != "ok" or width_measured(rec, recommended_workers):
         return decision
     return Decision(
         "inconclusive",
