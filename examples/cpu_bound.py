@@ -47,7 +47,7 @@ def main() -> None:
     print(f"serial {serial_s:.2f} s, process pool {pool_s:.2f} s: {serial_s / pool_s:.1f}x")
 
     # 3. Let the probe measure all four executors and judge the advice.
-    report = concadvisor.probe(collatz_steps, args=(20_000,), budget=6)
+    report = concadvisor.probe(collatz_steps, args=(20_000,), tasks=profile.tasks, budget=6)
     print(f"probe: fastest {report.fastest}, verdict {report.verdict}")
 
 

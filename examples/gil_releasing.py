@@ -55,7 +55,7 @@ def main() -> None:
         f"{serial_s / threads_s:.1f}x"
     )
 
-    report = concadvisor.probe(checksum, budget=5)
+    report = concadvisor.probe(checksum, tasks=profile.tasks, budget=5)
     print(f"probe: fastest {report.fastest}, verdict {report.verdict}")
 
 

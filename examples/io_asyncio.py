@@ -59,7 +59,7 @@ def main() -> None:
             f"(serially they would take ~{profile.tasks * 0.05:.0f} s)"
         )
 
-        report = concadvisor.probe(fetch, args=(server.url,), budget=5)
+        report = concadvisor.probe(fetch, args=(server.url,), tasks=profile.tasks, budget=5)
         print(f"probe: fastest {report.fastest}, verdict {report.verdict}")
 
 

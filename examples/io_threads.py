@@ -49,7 +49,7 @@ def main() -> None:
         print(f"{len(urls)} requests: thread pool {pooled:.2f} s, ~{speedup:.0f}x serial")
 
         # 3. The probe measures all four executors on the same function.
-        report = concadvisor.probe(fetch, args=(server.url,), budget=5)
+        report = concadvisor.probe(fetch, args=(server.url,), tasks=profile.tasks, budget=5)
         print(f"probe: fastest {report.fastest}, verdict {report.verdict}")
 
 

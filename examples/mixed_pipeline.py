@@ -79,7 +79,9 @@ def main() -> None:
             f"~{serial_per_task * profile.tasks / wall:.1f}x serial"
         )
 
-        report = concadvisor.probe(download_and_parse, args=(server.url,), budget=5)
+        report = concadvisor.probe(
+            download_and_parse, args=(server.url,), tasks=profile.tasks, budget=5
+        )
         # The probe runs the whole task under one executor at a time (no offload).
         print(f"probe: fastest {report.fastest}, verdict {report.verdict}")
 

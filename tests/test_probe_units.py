@@ -5,14 +5,18 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from concadvisor import Executor, advise
 from concadvisor.errors import TargetError
-from concadvisor.probing.inference import infer_profile
+from concadvisor.probing.inference import TASKS_ASSUMED, infer_profile, workload_tasks
 from concadvisor.probing.planning import MAX_ROUNDS, estimate_trials, make_plan, trial_timeout
+from concadvisor.probing.report import build_report
 from concadvisor.probing.session import Measurements
 from concadvisor.probing.stats import mad, median, spread, summarize, within_noise
 from concadvisor.probing.targets import load_callable, spec_for_callable
-from concadvisor.probing.verdict import Measured, decide
+from concadvisor.probing.verdict import Measured, decide, width_measured
 from concadvisor.targetspec import parse_target
 
 # --- statistics ------------------------------------------------------------------------
@@ -184,6 +188,72 @@ def test_verdict_with_nothing_measured() -> None:
     assert "ValueError: boom" in decision.reason
 
 
+def _widths(results: list[Measured], **workers: int) -> list[Measured]:
+    return [
+        Measured(
+            r.executor,
+            r.status,
+            r.reason,
+            r.summary,
+            r.speedup,
+            r.cpu_use,
+            workers.get(r.executor, 1),
+        )
+        for r in results
+    ]
+
+
+def test_verdict_is_not_confirmed_for_a_width_that_was_not_measured() -> None:
+    results = _widths(
+        _results([0.2, 0.2, 0.21, 0.2, 0.2], [0.6, 0.6, 0.6, 0.61, 0.6]), threads=2, processes=2
+    )
+    assert decide(results, "threads", recommended_workers=2).verdict == "confirmed"
+    decision = decide(results, "threads", recommended_workers=50)
+    assert decision.verdict == "inconclusive"
+    assert "recommended width not measured" in decision.reason
+    assert "threads ran with 2 workers, the recommendation is 50" in decision.reason
+    assert "confirmed" not in decision.reason
+    # a failure contradicts the executor at any width
+    results[1] = Measured("threads", "failed", "RuntimeError: x", None, None, None, 2)
+    assert decide(results, "threads", recommended_workers=50).verdict == "contradicted"
+
+
+_WALLS = st.lists(st.floats(min_value=0.01, max_value=2.0), min_size=3, max_size=5)
+
+
+@given(
+    walls=st.tuples(_WALLS, _WALLS, _WALLS, _WALLS),
+    widths=st.tuples(*(st.integers(1, 64) for _ in range(3))),
+    recommended=st.sampled_from(list(Executor)[:4]),
+    recommended_workers=st.integers(1, 64),
+)
+def test_verdict_confirms_only_what_was_measured(
+    walls: tuple[list[float], ...],
+    widths: tuple[int, int, int],
+    recommended: Executor,
+    recommended_workers: int,
+) -> None:
+    serial = summarize(walls[0]).median
+    names = ("serial", "threads", "processes", "asyncio")
+    results = [
+        Measured(name, "ok", None, summarize(w), serial / summarize(w).median, 1.0, width)
+        for name, w, width in zip(names, walls, (1, *widths), strict=True)
+    ]
+    decision = decide(results, recommended.value, recommended_workers=recommended_workers)
+    chosen = results[names.index(recommended.value)]
+    if decision.verdict == "confirmed":
+        assert width_measured(chosen, recommended_workers)
+    if not width_measured(chosen, recommended_workers):
+        assert decision.verdict == "inconclusive"
+        assert "recommended width not measured" in decision.reason
+    assert decision.fastest == min(results, key=lambda r: _median(r)).executor
+
+
+def _median(result: Measured) -> float:
+    assert result.summary is not None
+    return result.summary.median
+
+
 # --- targets ---------------------------------------------------------------------------
 
 
@@ -270,7 +340,7 @@ def test_infer_cpu_work_that_releases_the_gil() -> None:
     assert profile.workload == "cpu"
     assert profile.releases_gil
     assert profile.payload_bytes == 100
-    assert profile.tasks == 10
+    assert profile.tasks == TASKS_ASSUMED  # not the round's 10 tasks
     assert profile.task_seconds == pytest.approx(0.01)
     assert profile.name == "work"
 
@@ -310,3 +380,83 @@ def test_infer_keeps_defaults_and_applies_overrides() -> None:
     assert profile.refactor_tolerance == "high"
     assert profile.shared_state == "read_only"
     assert math.isclose(profile.cpu_fraction or 0, 0.5)
+
+
+@given(tasks=st.integers(1, 10**7) | st.none(), batch=st.integers(1, 4096) | st.none())
+def test_workload_tasks_is_the_users_count_or_an_assumption(
+    tasks: int | None, batch: int | None
+) -> None:
+    count, assumed = workload_tasks(tasks, batch)
+    assert assumed is (tasks is None)
+    if tasks is not None:
+        assert count == tasks
+    else:
+        assert count >= TASKS_ASSUMED
+        assert count >= (batch or 0)
+
+
+def _cpu_measurements(task_seconds: float, batch: int) -> Measurements:
+    """Pure-Python CPU work measured in a round of ``batch`` tasks."""
+    wall = task_seconds * batch
+    m = _measurements([wall] * 3, [wall] * 3, [wall] * 3, [wall] * 3)
+    assert m.warmup is not None and m.plan is not None
+    m.warmup["task_seconds"] = task_seconds
+    m.plan.update(tasks=batch, threads=batch, processes=2, asyncio=batch)
+    m.records["processes"].walls = [wall / 1.9] * 3
+    m.records["processes"].cpus = [wall / 1.9 * 1.9] * 3
+    m.records["asyncio"].walls, m.records["asyncio"].cpus = [wall] * 3, [wall] * 3
+    return m
+
+
+def test_a_short_round_does_not_talk_cpu_work_into_serial() -> None:
+    """The regression: 12 tasks of 4 ms per round made CA702 recommend serial."""
+    m = _cpu_measurements(0.004, 12)
+    profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
+    assert profile.tasks == TASKS_ASSUMED
+    recommendation = advise(profile)
+    assert recommendation.executor is Executor.PROCESSES
+    report = build_report(m, profile, recommendation, budget=3.0, overrides=[], tasks_assumed=True)
+    assert report.tasks_assumed is True
+    assert report.extrapolated == {"tasks": True, "workers": False}
+    assert report.fastest is Executor.PROCESSES
+    assert report.verdict == "confirmed", report.verdict_reason
+
+
+def test_the_users_task_count_decides_and_is_not_assumed() -> None:
+    m = _cpu_measurements(0.004, 12)
+    profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False, tasks=1)
+    assert profile.tasks == 1
+    recommendation = advise(profile)
+    assert recommendation.executor is Executor.SERIAL  # one task: nothing to overlap
+    report = build_report(m, profile, recommendation, budget=3.0, overrides=[])
+    assert report.tasks_assumed is False
+    assert report.extrapolated["tasks"] is True  # a round ran 12
+
+
+def test_a_function_reached_only_by_name_skips_processes() -> None:
+    m = _cpu_measurements(0.004, 12)
+    assert m.warmup is not None
+    m.warmup["func_pickle_error"] = "AttributeError: Can't pickle local object 'f.<locals>.g'"
+    profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
+    assert profile.picklable is False
+    report = build_report(m, profile, advise(profile), budget=3.0, overrides=[])
+    processes = report.results[2]
+    assert processes.executor is Executor.PROCESSES
+    assert processes.status == "skipped"
+    assert processes.reason is not None and "pickled by reference" in processes.reason
+    assert processes.wall_seconds is None
+    assert report.fastest is not Executor.PROCESSES
+
+
+def test_nothing_measured_lowers_a_high_confidence() -> None:
+    m = Measurements(target="pkg.mod:work")
+    m.records["serial"].status, m.records["serial"].reason = "failed", "ValueError: boom"
+    for name in ("threads", "processes", "asyncio"):
+        m.records[name].status, m.records[name].reason = "skipped", "not measured"
+    profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
+    recommendation = advise(profile.model_copy(update={"tasks": 1}))
+    assert recommendation.confidence == "high"  # one task: serial, sure of it
+    report = build_report(m, profile, recommendation, budget=1.0, overrides=[])
+    assert report.recommendation.confidence == "low"
+    assert any("confidence lowered from high to low" in note for note in report.notes)
+    assert report.verdict == "inconclusive"

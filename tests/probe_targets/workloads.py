@@ -127,3 +127,15 @@ def exits_in_threads() -> int:
         os._exit(9)
     time.sleep(0.002)
     return 1
+
+
+def _make_closure() -> Any:
+    def closure(n: int = 20_000) -> int:
+        return sum(i * i % 7 for i in range(n))
+
+    return closure
+
+
+#: Reachable by name, but pickled by reference it is ``_make_closure.<locals>.closure``:
+#: a process pool in user code cannot send it.
+closure_cpu = _make_closure()

@@ -131,7 +131,12 @@ def run_probe(
     )
     recommendation = advise(profile)
     return build_report(
-        measurements, profile, recommendation, budget=float(budget), overrides=list(extra)
+        measurements,
+        profile,
+        recommendation,
+        budget=float(budget),
+        overrides=list(extra),
+        tasks_assumed=tasks is None and "tasks" not in extra,
     )
 
 

@@ -83,6 +83,23 @@ def _predicted(result: ExecutorResult) -> str:
     return text
 
 
+def _tasks_line(report: ProbeReport) -> Text | None:
+    """Which task count the advice is for, when it is not what a round ran."""
+    tasks = report.measured_profile.tasks
+    if report.tasks_assumed:
+        return Text(
+            f"tasks: assumed {tasks} (you did not say how many you have); the advice is "
+            "for that many: pass --tasks N with your real count",
+            style="yellow",
+        )
+    if report.extrapolated.get("tasks") and report.tasks_per_round:
+        return Text(
+            f"tasks: the advice is for your {tasks}; a round measured {report.tasks_per_round}",
+            style="dim",
+        )
+    return None
+
+
 def render_report(console: Console, report: ProbeReport) -> None:
     """The executor table, the recommendation with its reasons, and the verdict."""
     tasks = report.tasks_per_round
@@ -131,6 +148,8 @@ def render_report(console: Console, report: ProbeReport) -> None:
     line.append(rec.executor.value, style="bold cyan")
     if rec.executor is not Executor.SERIAL:
         line.append(f" × {rec.workers}")
+        if report.extrapolated.get("workers"):
+            line.append(" (extrapolated: that width was not measured)", style="yellow")
     if rec.offload is not None:
         line.append(f" + offload to {rec.offload.value}")
     line.append(f"   (confidence {rec.confidence})")
@@ -148,6 +167,9 @@ def render_report(console: Console, report: ProbeReport) -> None:
         style="dim",
     )
     console.print(measured)
+    tasks_line = _tasks_line(report)
+    if tasks_line is not None:
+        console.print(tasks_line)
     if report.overrides:
         console.print(Text(f"overridden: {', '.join(report.overrides)}", style="dim"))
     console.print()

@@ -7,8 +7,9 @@
   :data:`GIL_RELEASE_SPEEDUP` *and* keeping more than one CPU busy, on a GIL build with
   two or more usable CPUs (otherwise it cannot be seen, and stays False);
 - ``payload_bytes`` (pickled arguments + result), ``picklable``;
-- ``tasks``: the user's ``--tasks`` (the real task count; a round then holds at most that
-  many), else the number of tasks per round (the probe cannot know more);
+- ``tasks``: the user's ``--tasks`` (how many tasks *they* have: the recommendation is for
+  that many), else an assumption, :func:`workload_tasks` -- never the probe's own round
+  size, which is sized for the budget and says nothing about the user's workload;
 - ``async_libraries`` and ``already_async`` for an ``async def`` target: it already awaits
   async-capable I/O, and whoever calls it already runs an event loop;
 - ``cpus``, ``start_method``: detected (or the ones used).
@@ -30,13 +31,35 @@ __all__ = [
     "CPU_SHARE_IO",
     "GIL_RELEASE_CPU_USE",
     "GIL_RELEASE_SPEEDUP",
+    "TASKS_ASSUMED",
     "infer_profile",
+    "workload_tasks",
 ]
 
 CPU_SHARE_CPU = 0.75
 CPU_SHARE_IO = 0.25
 GIL_RELEASE_SPEEDUP = 1.3
 GIL_RELEASE_CPU_USE = 1.3
+#: How many tasks the recommendation is for when the user does not say (``--tasks``).
+#: Asking which pool suits a function means having many calls of it to make; a hundred is
+#: the smallest workload for which that question is usually asked (a page of URLs, a
+#: directory of files), and is small enough not to invent scale.  The report says that
+#: it was assumed and how to pass the real count.
+TASKS_ASSUMED = 100
+
+
+def workload_tasks(tasks: int | None, batch: int | None) -> tuple[int, bool]:
+    """How many tasks the recommendation is for, and whether that number is assumed.
+
+    The user's ``tasks`` when given.  Otherwise :data:`TASKS_ASSUMED`, or the probe's round
+    size when that is larger (the user has at least as many tasks as the probe ran
+    at once, or the batch would not have been worth measuring).  The round size alone would
+    be wrong: it is sized to fit the budget, so a short round would talk the advice into
+    ``serial`` (CA702) for work that a pool measurably speeds up.
+    """
+    if tasks is not None:
+        return tasks, False
+    return max(TASKS_ASSUMED, batch or 0), True
 
 
 def _workload(share: float) -> str:
@@ -62,10 +85,8 @@ def measured_fields(
         fields["name"] = name
     warmup = m.warmup
     plan = m.plan or {}
-    if tasks_hint is not None:
-        fields["tasks"] = tasks_hint
-    elif plan.get("tasks"):
-        fields["tasks"] = int(plan["tasks"])
+    batch = int(plan["tasks"]) if plan.get("tasks") else None
+    fields["tasks"] = workload_tasks(tasks_hint, batch)[0]
     if m.is_async:
         fields["async_libraries"] = True
         fields["already_async"] = True

@@ -13,7 +13,7 @@ from ..profile import Executor, TaskProfile
 from .planning import EXECUTORS
 from .session import ExecutorRecord, Measurements
 from .stats import summarize
-from .verdict import Decision, Measured, Verdict, decide
+from .verdict import Decision, Measured, Verdict, decide, width_measured
 
 __all__ = ["FORMAT_VERSION", "ExecutorResult", "ProbeReport", "Status", "build_report"]
 
@@ -98,6 +98,17 @@ class ProbeReport(BaseModel):
         default_factory=list, description="Profile fields set by the user, not measured."
     )
     notes: list[str] = Field(default_factory=list, description="Anything worth knowing.")
+    tasks_assumed: bool = Field(
+        default=False,
+        description="The user did not say how many tasks they have (--tasks): the "
+        "recommendation is for measured_profile.tasks, an assumption, not a measurement.",
+    )
+    extrapolated: dict[str, bool] = Field(
+        default_factory=dict,
+        description="Which of the recommendation's figures the probe did not measure: "
+        "'tasks' (it is for a different number of tasks than a round ran) and 'workers' "
+        "(its pool size / concurrency is not the one its executor ran with).",
+    )
     costs_source: str | None = Field(
         default=None,
         description="Machine costs behind predicted_speedup: 'calibrated' or 'defaults'.",
@@ -138,16 +149,54 @@ def _note(name: str, is_async: bool) -> str | None:
     return None
 
 
-def _measured(record: ExecutorRecord, serial_median: float | None) -> Measured:
+def _route_problem(name: str, warmup: dict[str, Any] | None) -> str | None:
+    """Why ``name`` measured a route the user's own code cannot take, if it did.
+
+    The probe's process workers import the target by name; the user's process pool pickles
+    it by reference, which fails for a nested function or a closure bound to a module name.
+    """
+    if name != Executor.PROCESSES.value or not warmup or not warmup.get("func_pickle_error"):
+        return None
+    return (
+        f"the function cannot be pickled by reference ({warmup['func_pickle_error']}), so a "
+        "process pool in your code could not send it (the probe's workers only reached it "
+        "by importing it by name)"
+    )
+
+
+def _measured(
+    record: ExecutorRecord,
+    serial_median: float | None,
+    plan: dict[str, Any] | None,
+    warmup: dict[str, Any] | None,
+) -> Measured:
+    workers = _workers(record.name, plan)
     status = record.status or ("ok" if record.walls else "skipped")
+    if status == "ok" and record.walls:
+        problem = _route_problem(record.name, warmup)
+        if problem is not None:
+            return Measured(record.name, "skipped", problem, None, None, None, workers)
     if status != "ok" or not record.walls:
-        return Measured(record.name, status, record.reason, None, None, None)
+        return Measured(record.name, status, record.reason, None, None, None, workers)
     summary = summarize(record.walls)
     speedup = serial_median / summary.median if serial_median and summary.median > 0 else None
     cpu_use = statistics.median(
         c / w for c, w in zip(record.cpus, record.walls, strict=True) if w > 0
     )
-    return Measured(record.name, "ok", None, summary, speedup, cpu_use)
+    return Measured(record.name, "ok", None, summary, speedup, cpu_use, workers)
+
+
+def _temper(
+    recommendation: Recommendation, measured: list[Measured]
+) -> tuple[Recommendation, str | None]:
+    """Lower the confidence of advice that no measurement backs (the target failed everywhere)."""
+    if any(item.status == "ok" for item in measured) or recommendation.confidence == "low":
+        return recommendation, None
+    note = (
+        f"confidence lowered from {recommendation.confidence} to low: nothing could be "
+        "measured, so the advice rests on an assumed profile, not on your function"
+    )
+    return recommendation.model_copy(update={"confidence": "low"}), note
 
 
 def build_report(
@@ -157,19 +206,32 @@ def build_report(
     *,
     budget: float,
     overrides: list[str],
+    tasks_assumed: bool = False,
 ) -> ProbeReport:
     serial = m.records[Executor.SERIAL]
     serial_ok = (serial.status is None) and bool(serial.walls)
     serial_median = statistics.median(serial.walls) if serial_ok else None
-    measured = [_measured(m.records[name], serial_median) for name in EXECUTORS]
+    measured = [_measured(m.records[name], serial_median, m.plan, m.warmup) for name in EXECUTORS]
     tasks = int(m.plan["tasks"]) if m.plan else None
+    recommendation, tempered = _temper(recommendation, measured)
     decision: Decision = decide(
         measured,
         recommendation.executor.value,
         workload=profile.workload,
         payload_bytes=profile.payload_bytes,
         task_seconds=profile.task_seconds,
+        recommended_workers=recommendation.workers,
     )
+    chosen = next((r for r in measured if r.executor == recommendation.executor.value), None)
+    extrapolated = {
+        "tasks": profile.tasks != tasks,
+        "workers": recommendation.executor is not Executor.SERIAL
+        and not (
+            chosen is not None
+            and chosen.status == "ok"
+            and width_measured(chosen, recommendation.workers)
+        ),
+    }
     predictions = _predictions(m, profile)
     results: list[ExecutorResult] = []
     for item in measured:
@@ -188,7 +250,7 @@ def build_report(
                 per_task_seconds=summary.median / tasks if summary and tasks else None,
                 cpu_use=round(item.cpu_use, 3) if item.cpu_use is not None else None,
                 startup_seconds=record.startup,
-                workers=_workers(item.executor, m.plan),
+                workers=item.workers,
                 exit_code=record.exitcode,
                 note=_note(item.executor, m.is_async),
                 predicted_speedup=_rounded(predictions.get(item.executor)),
@@ -198,6 +260,8 @@ def build_report(
     notes = list(m.notes)
     if m.warmup is None:
         notes.append("nothing was measured: the profile is the default plus your overrides")
+    if tempered is not None:
+        notes.append(tempered)
     if not decision.fastest_clear and decision.fastest and decision.runner_up:
         notes.append(
             f"{decision.fastest} has the best median but {decision.runner_up} is within "
@@ -222,6 +286,8 @@ def build_report(
         plan=m.plan,
         overrides=sorted(overrides),
         notes=notes,
+        tasks_assumed=tasks_assumed,
+        extrapolated=extrapolated,
         costs_source=detect_environment().costs.source if predictions else None,
     )
 

@@ -6,7 +6,9 @@
 - ``inconclusive``: the noise rules -- the recommended executor is tied with the fastest or
   the runner-up but the rounds are too noisy (relative spread above
   :data:`NOISY_RELATIVE_SPREAD`) for the tie to mean anything -- or the recommended executor
-  could not be measured at all (skipped) or nothing could.
+  could not be measured at all (skipped) or nothing could -- or the recommendation's width
+  (``workers``) is not the width the probe ran it with: a speed comparison at another width
+  neither confirms nor contradicts it (a failure or a hang still contradicts it).
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from typing import Literal
 from ..profile import Executor
 from .stats import Summary, within_noise
 
-__all__ = ["NOISY_RELATIVE_SPREAD", "Measured", "Verdict", "decide", "explain_gap"]
+__all__ = [
+    "NOISY_RELATIVE_SPREAD",
+    "Decision",
+    "Measured",
+    "Verdict",
+    "decide",
+    "explain_gap",
+    "width_measured",
+]
 
 Verdict = Literal["confirmed", "contradicted", "inconclusive"]
 
@@ -35,6 +45,20 @@ class Measured:
     summary: Summary | None
     speedup: float | None
     cpu_use: float | None
+    #: Pool size / concurrency it ran with (None: not known).
+    workers: int | None = None
+
+
+def width_measured(result: Measured | None, recommended_workers: int | None) -> bool:
+    """Whether ``result`` ran with the recommended width (serial has only one).
+
+    ``recommended_workers`` None: the caller has no width to check.
+    """
+    if result is not None and result.executor == Executor.SERIAL.value:
+        return True
+    if recommended_workers is None:
+        return True
+    return result is not None and result.workers == recommended_workers
 
 
 @dataclass(frozen=True)
@@ -117,8 +141,39 @@ def decide(
     workload: str = "cpu",
     payload_bytes: int | None = None,
     task_seconds: float | None = None,
+    recommended_workers: int | None = None,
 ) -> Decision:
-    """The verdict for ``recommended`` given every executor's measurement."""
+    """The verdict for ``recommended`` (with ``recommended_workers``) given every measurement."""
+    decision = _decide_executor(
+        results,
+        recommended,
+        workload=workload,
+        payload_bytes=payload_bytes,
+        task_seconds=task_seconds,
+    )
+    rec = next((r for r in results if r.executor == recommended), None)
+    if rec is None or rec.status != "ok" or width_measured(rec, recommended_workers):
+        return decision
+    return Decision(
+        "inconclusive",
+        f"recommended width not measured: {recommended} ran with {rec.workers} workers, "
+        f"the recommendation is {recommended_workers} (measured with {rec.workers}: "
+        f"{decision.reason})",
+        decision.fastest,
+        decision.fastest_clear,
+        decision.runner_up,
+    )
+
+
+def _decide_executor(
+    results: list[Measured],
+    recommended: str,
+    *,
+    workload: str,
+    payload_bytes: int | None,
+    task_seconds: float | None,
+) -> Decision:
+    """The verdict for the recommended executor at the width it was measured with."""
     ranked = _ranked(results)
     if not ranked:
         serial = next((r for r in results if r.executor == Executor.SERIAL), None)
