@@ -10,18 +10,6 @@ from ..rules.catalogue import all_codes, get_code
 from ..validation import did_you_mean
 from . import UsageError
 
-NAME = "rules"
-HELP = "list the rules and lint codes, or explain one"
-DESCRIPTION = """\
-Without arguments, list every rule and lint code. With a CODE, explain it: what it does,
-why, an example, and the guidance section it encodes.
-
-examples:
-  concadvisor rules
-  concadvisor rules CA103
-  concadvisor rules --markdown > docs/rules.md
-"""
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("code", nargs="?", metavar="CODE", help="a code such as CA103")
