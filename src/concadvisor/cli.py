@@ -9,7 +9,6 @@ exit 130, and whatever goes wrong is one line on stderr, never a traceback.
 
 from __future__ import annotations
 
-import argparse
 import errno
 import importlib
 import io
@@ -23,6 +22,7 @@ from .errors import ConcadvisorError
 #: ``typing.TYPE_CHECKING`` without importing typing (see :mod:`concadvisor.commands`).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Sequence
 
     from .commands import CommandModule
@@ -36,6 +36,8 @@ EXIT_INTERRUPTED = 130
 #: Set (to anything but "" or "0") to see the traceback of an internal error.
 TRACEBACK_VARIABLE = "CONCADVISOR_TRACEBACK"
 
+VERSION_LINE = f"concadvisor {__version__}"
+
 _BY_NAME = {command.name: command for command in COMMANDS}
 
 
@@ -46,6 +48,8 @@ def _load(command: Command) -> CommandModule:
 
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command; only ``selected``'s module is imported, for its flags."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="concadvisor",
         description=(
@@ -54,7 +58,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         ),
         epilog="Run 'concadvisor COMMAND --help' for a command's options.",
     )
-    parser.add_argument("--version", action="version", version=f"concadvisor {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION_LINE)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         subparser = sub.add_parser(
@@ -160,6 +164,11 @@ def _discard_output() -> None:
 
 def _dispatch(argv: Sequence[str] | None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments == ["--version"]:
+        # The same line as argparse's version action, without paying for argparse (its
+        # first parser costs as much as Python's own start-up).
+        sys.stdout.write(f"{VERSION_LINE}\n")
+        return EXIT_OK
     parser = build_parser(_selected(arguments))
     args = parser.parse_args(arguments)
     run = getattr(args, "_run", None)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,8 @@ class CalibrationCacheWarning(UserWarning):
 class _CachedMeasurement(BaseModel):
     """One entry of the document's ``measurements``, as ``calibrate --show`` reads it."""
 
-    model_config = ConfigDict(extra="allow", strict=True)
+    # Built on first use: most runs have no cache file to check.
+    model_config = ConfigDict(extra="allow", strict=True, defer_build=True)
 
     label: str
     unit: str
@@ -61,7 +61,8 @@ class _CachedMeasurement(BaseModel):
 class _CachedDocument(BaseModel):
     """The parts of a cache document besides ``costs`` that are read back."""
 
-    model_config = ConfigDict(extra="allow", strict=True)
+    # Built on first use: most runs have no cache file to check.
+    model_config = ConfigDict(extra="allow", strict=True, defer_build=True)
 
     measurements: list[_CachedMeasurement] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)
@@ -157,6 +158,8 @@ def save_cache_document(data: dict[str, Any], path: Path | None = None) -> Path:
     """Write ``data`` atomically (temporary file + rename); returns the path."""
     path = path or cache_path(str(data.get("fingerprint") or "") or None)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only calibrate writes the cache; every command reads it
+
     fd, tmp = tempfile.mkstemp(prefix=".costs-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
