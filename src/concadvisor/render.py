@@ -5,17 +5,20 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .advice import Recommendation
 from .rules.base import CodeDoc, Rule
 from .rules.catalogue import FAMILIES
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .advice import Recommendation
 
 __all__ = [
     "calibration_progress",

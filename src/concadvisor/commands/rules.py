@@ -25,9 +25,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..render import make_console, render_code, render_code_list
-    from ..ruledocs import code_markdown, reference_markdown
-
     codes = all_codes()
     if args.code is not None:
         code = get_code(args.code)
@@ -49,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return 0
     if args.markdown:
+        from ..ruledocs import code_markdown, reference_markdown
+
         text = code_markdown(codes[0], "#") if args.code else reference_markdown()
         if args.output is not None:
             try:
@@ -58,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
         return 0
+    from ..render import make_console, render_code, render_code_list
+
     console = make_console()
     if args.code is not None:
         render_code(console, codes[0])
