@@ -130,7 +130,7 @@ def python_code(console: Console, source: str) -> RenderableType:
     compiling its Python lexer: a good part of ``concadvisor advise``'s start-up.
     """
     if console.color_system is None:
-        return Text(source, tab_size=SNIPPET_TAB_SIZE)
+        return Text(source.expandtabs(SNIPPET_TAB_SIZE))
     from rich.syntax import Syntax
 
     return Syntax(

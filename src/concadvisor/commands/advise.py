@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..advice import advise
 from ..profile import TaskProfile
 from ..profile_flags import add_profile_flags, profile_data
 from . import UsageError
@@ -38,6 +37,8 @@ def gather_profile(args: argparse.Namespace) -> TaskProfile:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..advice import advise  # the engine: not needed for --help
+
     recommendation = advise(gather_profile(args))
     if args.json:
         sys.stdout.write(recommendation.model_dump_json(indent=2) + "\n")
