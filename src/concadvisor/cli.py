@@ -42,7 +42,27 @@ _BY_NAME = {command.name: command for command in COMMANDS}
 
 
 def _load(command: Command) -> CommandModule:
-    module: CommandModule = importlib.import_module(command.module_name)
+    """Import ``command``'s module -- most of start-up -- with Ctrl-C held back until the
+    import is complete.  An interrupt inside an extension module's initialisation is not
+    always a :class:`KeyboardInterrupt`: in pydantic_core's it is a Rust panic, with a
+    message and a traceback of its own."""
+    import signal
+
+    held: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    holding = previous is signal.default_int_handler
+    if holding:
+        try:
+            signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+        except ValueError:  # not the main thread: signals are not ours to hold
+            holding = False
+    try:
+        module: CommandModule = importlib.import_module(command.module_name)
+    finally:
+        if holding:
+            signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
     return module
 
 
@@ -97,7 +117,7 @@ def _one_line(exc: BaseException) -> str:
     return f"{name}: {message}" if message else name
 
 
-def _internal_error(exc: Exception) -> int:
+def _internal_error(exc: BaseException) -> int:
     """A bug of ours (or an unforeseen failure): one line, exit 2; the traceback on request."""
     if os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0"):
         import traceback
@@ -214,6 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _internal_error(exc)
         _error(f"invalid profile: {message}")
         return EXIT_USAGE
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # e.g. pyo3's PanicException from an extension module
+        return _internal_error(exc)
 
 
 def run() -> None:
