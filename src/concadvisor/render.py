@@ -5,19 +5,20 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from rich.console import Console, Group
-from rich.markdown import Markdown
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from .advice import Recommendation
 from .profile import Executor
 from .rules.base import CodeDoc, Rule
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .advice import Recommendation
 
 __all__ = [
     "calibration_progress",
@@ -27,6 +28,9 @@ __all__ = [
     "render_code_list",
     "render_recommendation",
 ]
+
+#: rich's Syntax default, kept explicit so that both renderings of a snippet agree.
+SNIPPET_TAB_SIZE = 4
 
 _CONFIDENCE_STYLE = {"high": "bold green", "medium": "yellow", "low": "red"}
 
@@ -115,9 +119,22 @@ def render_recommendation(console: Console, rec: Recommendation) -> None:
 
     console.print()
     console.print(Text("Snippet", style="bold"))
-    console.print(
-        Syntax(rec.snippet, "python", theme="ansi_dark", background_color="default"),
-        soft_wrap=True,
+    console.print(python_code(console, rec.snippet), soft_wrap=True)
+
+
+def python_code(console: Console, source: str) -> RenderableType:
+    """``source`` highlighted as Python on a console with colours; plain text otherwise.
+
+    Without colours the highlighting would be thrown away, and the plain text prints the
+    same characters (a test holds the two to that) without importing pygments and
+    compiling its Python lexer: a good part of ``concadvisor advise``'s start-up.
+    """
+    if console.color_system is None:
+        return Text(source.expandtabs(SNIPPET_TAB_SIZE))
+    from rich.syntax import Syntax
+
+    return Syntax(
+        source, "python", theme="ansi_dark", background_color="default", tab_size=SNIPPET_TAB_SIZE
     )
 
 
@@ -142,6 +159,8 @@ def render_code_list(console: Console, codes: tuple[CodeDoc, ...]) -> None:
 
 
 def render_code(console: Console, code: CodeDoc) -> None:
+    from rich.markdown import Markdown  # markdown-it: only this command needs it
+
     from .ruledocs import code_markdown
 
     kind = "rule" if isinstance(code, Rule) else "lint code"

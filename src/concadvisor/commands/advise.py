@@ -6,23 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..advice import advise
 from ..profile import TaskProfile
 from ..profile_flags import add_profile_flags, profile_data
 from . import UsageError
-
-NAME = "advise"
-HELP = "recommend an executor for a task profile"
-DESCRIPTION = """\
-Recommend serial, threads, processes or asyncio for a task profile, with the ranking, the
-rules that fired (ids, guidance), warnings and a runnable snippet.
-
-examples:
-  concadvisor advise --workload io --async-libraries --tasks 1000
-  concadvisor advise --workload cpu --tasks 200 --task-seconds 0.05
-  concadvisor advise --profile profile.toml --json
-  concadvisor advise --profile pyproject.toml --task thumbnailer
-"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +37,8 @@ def gather_profile(args: argparse.Namespace) -> TaskProfile:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..advice import advise  # the engine: not needed for --help
+
     recommendation = advise(gather_profile(args))
     if args.json:
         sys.stdout.write(recommendation.model_dump_json(indent=2) + "\n")

@@ -15,25 +15,6 @@ from . import UsageError
 if TYPE_CHECKING:
     from ..costs.document import CalibrationDocument
 
-NAME = "calibrate"
-HELP = "measure this machine's concurrency costs (start-up, dispatch, IPC, switches)"
-DESCRIPTION = """\
-Measure what concurrency costs on this machine and interpreter -- process pool start-up
-per start method, thread pool start-up, per-task dispatch (threads, processes, asyncio),
-pickling + IPC throughput, thread vs coroutine hand-off -- and cache the figures, so that
-`concadvisor advise` predicts each executor's speedup from them instead of built-in
-defaults. Takes at most --budget seconds (15 by default), and says what did not fit in
-them; run it on an otherwise idle machine.
-
-The cache is a JSON file under $CONCADVISOR_CACHE_DIR, else $XDG_CACHE_HOME/concadvisor or
-~/.cache/concadvisor (~/Library/Caches/concadvisor on macOS, %LOCALAPPDATA% on Windows).
-
-examples:
-  concadvisor calibrate
-  concadvisor calibrate --budget 5 --json
-  concadvisor calibrate --show
-"""
-
 _METHODS = ("fork", "forkserver", "spawn")
 
 

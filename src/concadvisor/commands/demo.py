@@ -8,22 +8,6 @@ from pathlib import Path
 
 from . import UsageError, check_output_path
 
-NAME = "demo"
-HELP = "measure canonical workloads under all four executors on this machine"
-DESCRIPTION = """\
-Measure canonical workloads -- pure-Python CPU, GIL-releasing native CPU, blocking I/O
-(sleep and HTTP against a loopback server this command starts), async I/O, 2,000 concurrent
-connections, a mixed async+CPU pipeline, tiny tasks and large payloads -- under serial,
-threads, processes and asyncio, and show for each what the guidance predicts and whether
-this machine agrees. Servers bind to 127.0.0.1 and stop by themselves.
-
-examples:
-  concadvisor demo
-  concadvisor demo --budget 30 --only cpu-python native-cpu
-  concadvisor demo --markdown demo.md --json demo.json --plot demo.png
-"""
-
-
 #: An hour: more says nothing a minute does not, and a typo should not run all night.
 MAX_BUDGET = 3600.0
 

@@ -7,26 +7,6 @@ import sys
 
 from . import UsageError
 
-NAME = "lint"
-HELP = "check declared task profiles (pyproject.toml, concadvisor.toml) and their targets"
-DESCRIPTION = """\
-Find [tool.concadvisor.tasks.NAME] tables in pyproject.toml and [tasks.NAME] tables in
-concadvisor.toml under PATHS (default: .), and report, at file:line:col, where a declared
-executor contradicts the advice, where a profile is invalid or hazardous, and where the
-target code undermines the choice (blocking calls in coroutines, lambdas sent to a process
-pool, process pools without a __main__ guard...). 'concadvisor rules CA3xx' explains a code.
-
-exit codes: 0 no findings at or above fail-on, 1 findings, 2 usage error or unreadable input
-
-examples:
-  concadvisor lint
-  concadvisor lint src/ --format github
-  concadvisor lint --select CA3 --ignore CA311 --fail-on error
-  concadvisor lint --format sarif > concadvisor.sarif
-  concadvisor lint --probe --probe-budget 5
-  concadvisor lint --schema concadvisor > concadvisor.schema.json
-"""
-
 
 def _budget(value: str) -> float:
     try:

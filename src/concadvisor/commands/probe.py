@@ -16,26 +16,6 @@ from typing import Any
 from ..profile_flags import add_profile_flags, profile_data
 from . import UsageError, check_output_path
 
-NAME = "probe"
-HELP = "measure a function under serial, threads, processes and asyncio"
-DESCRIPTION = """\
-Run a short, isolated calibration of a function under serial, threads, processes and
-asyncio (interleaved rounds, medians), infer its task profile from what was measured, ask
-for a recommendation on that profile, and say whether the measurements confirm it.
-
-TARGET is pkg.module:func, pkg.module:Class.method or path/to/file.py:func.  Profile flags
-and --profile override measured fields (e.g. --refactor-tolerance high).
-
-exit codes: 0 completed (any verdict); 1 the function failed under serial or under every
-executor; 2 usage error; 130 interrupted.
-
-examples:
-  concadvisor probe examples/workloads.py:cpu_bound --budget 5
-  concadvisor probe mypkg.jobs:fetch --args '["https://example.org"]' --json
-  concadvisor probe mypkg.jobs:resize --inputs mypkg.jobs:sample_images --plot speed.png
-"""
-
-
 #: A pool wider than this measures the machine's process table, not the function.
 MAX_WORKERS = 1024
 

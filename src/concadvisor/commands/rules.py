@@ -12,22 +12,6 @@ from ..registry import all_codes, get_code
 from ..validation import did_you_mean
 from . import UsageError
 
-NAME = "rules"
-HELP = "list the rules and lint codes, or explain one (or a guidance section)"
-DESCRIPTION = """\
-Without arguments, list every rule and lint code. With a CODE, explain it: what it does,
-why, an example, and the guidance section it encodes. With a guidance id (G1-G13), print
-that section: what the classic advice says, the correction, and the codes that encode it.
-
-examples:
-  concadvisor rules
-  concadvisor rules CA103
-  concadvisor rules G4
-  concadvisor rules --guidance
-  concadvisor rules --markdown > docs/rules.md
-  concadvisor rules --guidance --markdown -o docs/guidance.md
-"""
-
 _GUIDANCE_ID = re.compile(r"\s*[Gg]\d+\s*")
 
 
@@ -50,9 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..render import make_console, render_code, render_code_list
-    from ..ruledocs import code_markdown, reference_markdown
-
     if args.guidance or (args.code is not None and _GUIDANCE_ID.fullmatch(args.code)):
         return _run_guidance(args)
     codes = all_codes()
@@ -76,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return 0
     if args.markdown:
+        from ..ruledocs import code_markdown, reference_markdown
+
         text = code_markdown(codes[0], "#") if args.code else reference_markdown()
         if args.output is not None:
             try:
@@ -85,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
         return 0
+    from ..render import make_console, render_code, render_code_list
+
     console = make_console()
     if args.code is not None:
         render_code(console, codes[0])

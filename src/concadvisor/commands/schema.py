@@ -8,20 +8,6 @@ import sys
 
 from ..schema import profile_schema
 
-NAME = "schema"
-HELP = "print the JSON schema of a task profile"
-DESCRIPTION = """\
-Print the JSON schema (draft 2020-12) of a TaskProfile: point your editor at it for
-completion and validation of profile files. With --for, the schema of a whole
-concadvisor.toml or of pyproject.toml's [tool.concadvisor] table (task tables included)
-for lint configurations (see docs/lint.md).
-
-examples:
-  concadvisor schema > concadvisor-profile.schema.json
-  concadvisor schema --for concadvisor > concadvisor.schema.json
-"""
-
-
 #: More indentation than this is no longer a layout, only output (and past the index range,
 #: an OverflowError).
 MAX_INDENT = 64

@@ -22,7 +22,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -171,6 +170,8 @@ def check_writable(path: Path) -> None:
     """Raise :class:`OSError` unless ``path`` can be written by :func:`save_cache_document`:
     its directory exists (it is created) and accepts a new file, and ``path`` itself is
     absent or a regular file.  Run before measuring, so that no measurement is lost."""
+    import tempfile  # only calibrate writes the cache; every command reads it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         info = path.stat()
@@ -188,6 +189,8 @@ def save_cache_document(document: CalibrationDocument, path: Path | None = None)
     """Write ``document`` atomically (temporary file + rename); returns the path."""
     path = path or cache_path(document.fingerprint)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only calibrate writes the cache; every command reads it
+
     fd, tmp = tempfile.mkstemp(prefix=".costs-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
