@@ -207,3 +207,13 @@ def test_nothing_outside_the_protocol_spells_event_names() -> None:
         if (f'"{name}"' if not name.startswith('"') else name) in path.read_text()
     ]
     assert offenders == []
+
+
+def test_events_ahead_of_a_bad_line_in_the_same_read_are_kept() -> None:
+    """A forged line read together with the runner's own events does not swallow them:
+    the parent must still learn that the warm-up had begun (F14)."""
+    good = _written(EVERY_EVENT[:3])
+    reader = p.EventReader(TOKEN)
+    with pytest.raises(p.ProtocolError, match="not written by this runner") as caught:
+        reader.feed(good + b'{"event": "trial", "executor": "processes"}\n')
+    assert list(caught.value.before) == EVERY_EVENT[:3]

@@ -88,7 +88,15 @@ Text = Annotated[str, Field(max_length=MAX_TEXT)]
 
 
 class ProtocolError(Exception):
-    """An event line that is not one the runner could have written; one-line message."""
+    """An event line that is not one the runner could have written; one-line message.
+
+    ``before`` holds the valid events that arrived ahead of the bad line in the same read:
+    they are the runner's own and are applied before the stream stops being trusted.
+    """
+
+    def __init__(self, message: str, before: Sequence[Event] = ()) -> None:
+        super().__init__(message)
+        self.before: tuple[Event, ...] = tuple(before)
 
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:
@@ -366,7 +374,13 @@ class EventReader:
         if len(rest) > MAX_LINE_BYTES:
             raise ProtocolError(f"an event line longer than {MAX_LINE_BYTES} bytes")
         self._buffer = rest
-        return [self.decode(line) for line in lines]
+        events: list[Event] = []
+        for line in lines:
+            try:
+                events.append(self.decode(line))
+            except ProtocolError as problem:
+                raise ProtocolError(str(problem), before=events) from None
+        return events
 
     @property
     def pending(self) -> bool:

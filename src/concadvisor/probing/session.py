@@ -554,19 +554,34 @@ def _remaining_plan(
     return plan.model_copy(update={"rounds": max(1, plan.rounds - done)})
 
 
+def _untrusted(watch: _Watch, problem: ProtocolError) -> str:
+    watch.attribute_untrusted(problem)
+    return _Outcome.UNTRUSTED
+
+
+def _apply(watch: _Watch, events: Sequence[Event]) -> str | None:
+    """Hand ``events`` to ``watch`` in order; the outcome if they end the run, else None."""
+    try:
+        for event in events:
+            watch.handle(event)
+            if watch.finished:
+                return _Outcome.DONE
+    except ProtocolError as problem:
+        return _untrusted(watch, problem)
+    return None
+
+
 def _follow(runner: _Runner, watch: _Watch, hard_deadline: float) -> str:
     """Read events and watch the clock until the run ends; every wait has the deadline."""
     while True:
         now = time.monotonic()
         try:
             events = runner.poll(min(TICK_SECONDS, max(0.0, hard_deadline - now)))
-            for event in events:
-                watch.handle(event)
-                if watch.finished:
-                    return _Outcome.DONE
         except ProtocolError as problem:
-            watch.attribute_untrusted(problem)
-            return _Outcome.UNTRUSTED
+            return _apply(watch, problem.before) or _untrusted(watch, problem)
+        outcome = _apply(watch, events)
+        if outcome is not None:
+            return outcome
         if events:
             continue
         now = time.monotonic()
@@ -587,12 +602,11 @@ def _follow(runner: _Runner, watch: _Watch, hard_deadline: float) -> str:
             # Exited, maybe without closing the pipe (a forked worker still holds it):
             # what it wrote before dying is already in the pipe.
             try:
-                for event in runner.poll(0.0) if not runner.eof else []:
-                    watch.handle(event)
+                last = runner.poll(0.0) if not runner.eof else []
             except ProtocolError as problem:
-                watch.attribute_untrusted(problem)
-                return _Outcome.UNTRUSTED
-            if watch.finished:
-                return _Outcome.DONE
+                return _apply(watch, problem.before) or _untrusted(watch, problem)
+            outcome = _apply(watch, last)
+            if outcome is not None:
+                return outcome
             watch.attribute_death(exited)
             return _Outcome.KILLED
