@@ -29,7 +29,18 @@ from concadvisor.probing.report import ComparisonSide
 from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-EXTRA_PYTHON = ROOT.parent.parent / "shared" / "tools" / "extra-python"
+#: shared/ sits beside the project (the main checkout) or beside its worktrees' folder.
+EXTRA_PYTHON = next(
+    (
+        p
+        for p in (
+            ROOT.parent / "shared/tools/extra-python",
+            ROOT.parent.parent / "shared/tools/extra-python",
+        )
+        if p.exists()
+    ),
+    ROOT.parent / "shared/tools/extra-python",
+)
 HEADERS_313T = Path("/opt/extra-python/3.13t/include/python3.13t")
 
 
@@ -265,6 +276,9 @@ def test_compare_python_shows_both_sides(tmp_path: Path) -> None:
 
 
 def _python_313t() -> str:
+    # gcc first: inside extra-python's chroot (3.14, 3.15) there is neither gcc nor bash.
+    if shutil.which("gcc") is None or not (HEADERS_313T / "Python.h").exists():
+        pytest.skip("gcc or 3.13t's headers are missing: cannot build the test extension")
     if not EXTRA_PYTHON.exists():
         pytest.skip(f"{EXTRA_PYTHON} is missing")
     listing = subprocess.run(
@@ -272,11 +286,10 @@ def _python_313t() -> str:
     )
     if "3.13t: ready" not in listing.stdout:
         pytest.skip("3.13t is not built here (extra-python --list)")
-    venv = ROOT / ".venv313t" / "bin" / "python"
-    if not venv.exists():
-        pytest.skip(f"{venv} is missing: make the 3.13t venv (README of shared/tools)")
-    if shutil.which("gcc") is None or not (HEADERS_313T / "Python.h").exists():
-        pytest.skip("gcc or 3.13t's headers are missing: cannot build the test extension")
+    venvs = [ROOT / name / "bin" / "python" for name in (".venv313t", ".ci-venv-3.13t")]
+    venv = next((v for v in venvs if v.exists()), None)
+    if venv is None:
+        pytest.skip(f"no 3.13t venv ({', '.join(map(str, venvs))}): see shared/tools/README.md")
     return f"{EXTRA_PYTHON} 3.13t {venv}"
 
 

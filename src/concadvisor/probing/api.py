@@ -143,7 +143,7 @@ def run_probe(
             executable, directory, timeout=min(CHECK_TIMEOUT_SECONDS, measure_budget)
         )
         default_start_method = checked.start_method
-        measure_budget -= time.monotonic() - started
+        measure_budget = round(measure_budget - (time.monotonic() - started), 2)
         if measure_budget < MIN_MEASURE_SECONDS:
             raise BudgetError(
                 f"checking --python {python} took {budget - measure_budget:.1f} s of the "
@@ -166,13 +166,20 @@ def run_probe(
         sys_path=sys_path,
         python=executable,
     )
-    if progress:
-        from .display import progress_display
+    try:
+        if progress:
+            from .display import progress_display
 
-        with progress_display(budget) as update:
-            measurements = measure(config, update)
-    else:
-        measurements = measure(config)
+            with progress_display(budget) as update:
+                measurements = measure(config, update)
+        else:
+            measurements = measure(config)
+    except BudgetError as exc:
+        if python is None:
+            raise
+        raise BudgetError(
+            f"{exc} (what was left of {budget:g} s after checking --python {python})"
+        ) from None
     python_info = _python_info(measurements.python, checked, env.free_threaded)
     # Advice follows the GIL as measured: after the target's import, under that interpreter.
     free_threaded = not python_info.gil_enabled
