@@ -202,6 +202,27 @@ def test_python_without_pydantic_says_what_to_install(tmp_path: Path) -> None:
     assert f"{wrapper} -m pip install" in line
 
 
+def test_python_that_cannot_see_concadvisors_source_says_so(tmp_path: Path) -> None:
+    # Like a chroot that does not show this checkout: PYTHONPATH emptied, no site-packages.
+    wrapper = tmp_path / "blind-python"
+    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH= exec {sys.executable} -S "$@"\n')
+    wrapper.chmod(0o755)
+    line = _one_line_error(
+        run_cli("probe", "tests.probe_targets.workloads:cpu", "--python", str(wrapper))
+    )
+    assert "cannot import concadvisor from" in line and "install concadvisor there" in line
+
+
+def test_a_wrapper_whose_command_is_missing_says_so(tmp_path: Path) -> None:
+    wrapper = tmp_path / "broken-python"
+    wrapper.write_text('#!/bin/sh\nexec /no/such/interpreter "$@"\n')
+    wrapper.chmod(0o755)
+    line = _one_line_error(
+        run_cli("probe", "tests.probe_targets.workloads:cpu", "--python", str(wrapper))
+    )
+    assert "exit code 127: a command it runs was not found" in line
+
+
 def test_python_and_compare_python_together_is_a_usage_error() -> None:
     line = _one_line_error(
         run_cli(

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +33,11 @@ __all__ = [
 
 #: How long ``PATH -c`` may take to import concadvisor's runner (a chroot wrapper is slow).
 CHECK_TIMEOUT_SECONDS = 15.0
+#: Shell exit codes worth a word (a wrapper script that cannot find what it runs).
+_EXIT_MEANING = {
+    126: ": a command it runs is not executable",
+    127: ": a command it runs was not found",
+}
 #: The oldest Python concadvisor runs on (pyproject's ``requires-python``).
 MIN_VERSION = (3, 10)
 
@@ -140,9 +146,10 @@ def check_interpreter(executable: str, cwd: str, timeout: float) -> Interpreter:
         proc.wait()
     data = _parse(out)
     if data is None:
+        why = _EXIT_MEANING.get(proc.returncode, "")
         raise TargetError(
-            f"--python {executable}: not a Python interpreter (exit code {proc.returncode}, "
-            "no answer to a -c script)"
+            f"--python {executable}: not a Python interpreter (exit code {proc.returncode}"
+            f"{why}, no answer to a -c script)"
         )
     raw_version = data.get("version")
     parts = raw_version if isinstance(raw_version, list) else [0, 0, 0]
@@ -151,6 +158,12 @@ def check_interpreter(executable: str, cwd: str, timeout: float) -> Interpreter:
         shown = ".".join(map(str, version))
         raise TargetError(
             f"--python {executable}: Python {shown} is too old, concadvisor needs 3.10+"
+        )
+    if data.get("missing") == "concadvisor":
+        source = Path(__file__).resolve().parents[2]
+        raise TargetError(
+            f"--python {executable}: cannot import concadvisor from {source} (on PYTHONPATH; "
+            "a chroot or container that does not show it?): install concadvisor there"
         )
     if "missing" in data:
         raise TargetError(
