@@ -368,3 +368,39 @@ def test_an_extension_without_py_mod_gil_re_enables_the_gil(tmp_path: Path) -> N
     assert isinstance(plain, dict)
     assert plain["gil_enabled"] is False and plain["gil_enabled_by"] is None
     assert reports["plain"]["measured_profile"]["free_threaded"] is True  # type: ignore[index]
+
+
+def test_compare_pythons_halves_the_budget_and_reports_both_sides() -> None:
+    from concadvisor import advise
+    from concadvisor.probing.compare import compare_pythons
+    from concadvisor.probing.inference import infer_profile
+    from concadvisor.probing.report import ProbeReport, build_report
+    from test_probe_units import GIL_2CPUS, _cpu_measurements
+
+    asked: list[tuple[float, str | None]] = []
+
+    def run(budget: float, python: str | None) -> ProbeReport:
+        asked.append((budget, python))
+        free = python is not None
+        # 4 ms per task here, 3 ms there: the free-threaded build is clearly faster.
+        m = _cpu_measurements(0.003 if free else 0.004, 12)
+        m.elapsed = 1.5
+        profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=free)
+        info = _info("3.13.1", True, False) if free else _info("3.11.9", False, True)
+        return build_report(
+            m,
+            profile,
+            advise(profile, environment=GIL_2CPUS),
+            budget=budget,
+            overrides=[],
+            python=info,
+        )
+
+    report = compare_pythons(run, "py313t", 6.0)
+    assert asked == [(3.0, None), (3.0, "py313t")]
+    assert report.budget_seconds == 6.0 and report.elapsed_seconds == 3.0
+    comparison = report.model_dump(mode="json")["comparison"]
+    assert [side["label"] for side in comparison["sides"]] == ["3.11", "3.13t"]
+    assert comparison["budget_seconds_each"] == 3.0
+    assert comparison["free_threaded_helps"] is True
+    assert comparison["answer"].startswith("yes, 1.3x faster per task")
