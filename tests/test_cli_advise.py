@@ -33,7 +33,9 @@ def test_advise_json_from_flags() -> None:
 
 
 def test_advise_human_output_explains_the_choice() -> None:
-    result = run_cli("advise", "--workload", "cpu", "--tasks", "64", "--cpus", "4")
+    result = run_cli(
+        "advise", "--workload", "cpu", "--tasks", "64", "--cpus", "4", "--no-free-threaded"
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "processes" in out
@@ -77,7 +79,9 @@ def test_advise_picks_a_task_from_a_project_file(tmp_path: Path) -> None:
     ambiguous = run_cli("advise", "--profile", str(path))
     assert ambiguous.returncode == 2
     assert "choose one with --task" in ambiguous.stderr
-    result = run_cli("advise", "--profile", str(path), "--task", "thumbs", "--json")
+    result = run_cli(
+        "advise", "--profile", str(path), "--task", "thumbs", "--no-free-threaded", "--json"
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["name"] == "thumbs"

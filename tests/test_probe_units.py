@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from concadvisor import Executor, advise
+from concadvisor.environment import Environment
 from concadvisor.errors import TargetError
 from concadvisor.probing.inference import TASKS_ASSUMED, infer_profile, workload_tasks
 from concadvisor.probing.planning import MAX_ROUNDS, estimate_trials, make_plan, trial_timeout
@@ -18,6 +19,9 @@ from concadvisor.probing.stats import mad, median, spread, summarize, within_noi
 from concadvisor.probing.targets import load_callable, spec_for_callable
 from concadvisor.probing.verdict import Measured, decide, width_measured
 from concadvisor.targetspec import parse_target
+
+#: What the advice in these tests assumes, whatever interpreter runs them.
+GIL_2CPUS = Environment.example(cpus=2, logical_cpus=2)
 
 # --- statistics ------------------------------------------------------------------------
 
@@ -413,7 +417,7 @@ def test_a_short_round_does_not_talk_cpu_work_into_serial() -> None:
     m = _cpu_measurements(0.004, 12)
     profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
     assert profile.tasks == TASKS_ASSUMED
-    recommendation = advise(profile)
+    recommendation = advise(profile, environment=GIL_2CPUS)
     assert recommendation.executor is Executor.PROCESSES
     report = build_report(m, profile, recommendation, budget=3.0, overrides=[], tasks_assumed=True)
     assert report.tasks_assumed is True
@@ -426,7 +430,7 @@ def test_the_users_task_count_decides_and_is_not_assumed() -> None:
     m = _cpu_measurements(0.004, 12)
     profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False, tasks=1)
     assert profile.tasks == 1
-    recommendation = advise(profile)
+    recommendation = advise(profile, environment=GIL_2CPUS)
     assert recommendation.executor is Executor.SERIAL  # one task: nothing to overlap
     report = build_report(m, profile, recommendation, budget=3.0, overrides=[])
     assert report.tasks_assumed is False
@@ -439,7 +443,9 @@ def test_a_function_reached_only_by_name_skips_processes() -> None:
     m.warmup["func_pickle_error"] = "AttributeError: Can't pickle local object 'f.<locals>.g'"
     profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
     assert profile.picklable is False
-    report = build_report(m, profile, advise(profile), budget=3.0, overrides=[])
+    report = build_report(
+        m, profile, advise(profile, environment=GIL_2CPUS), budget=3.0, overrides=[]
+    )
     processes = report.results[2]
     assert processes.executor is Executor.PROCESSES
     assert processes.status == "skipped"
@@ -454,7 +460,7 @@ def test_nothing_measured_lowers_a_high_confidence() -> None:
     for name in ("threads", "processes", "asyncio"):
         m.records[name].status, m.records[name].reason = "skipped", "not measured"
     profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
-    recommendation = advise(profile.model_copy(update={"tasks": 1}))
+    recommendation = advise(profile.model_copy(update={"tasks": 1}), environment=GIL_2CPUS)
     assert recommendation.confidence == "high"  # one task: serial, sure of it
     report = build_report(m, profile, recommendation, budget=1.0, overrides=[])
     assert report.recommendation.confidence == "low"

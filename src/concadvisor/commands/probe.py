@@ -11,10 +11,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..profile_flags import add_profile_flags, profile_data
 from . import UsageError, check_output_path
+
+if TYPE_CHECKING:
+    from ..probing.report import ProbeReport
 
 #: A pool wider than this measures the machine's process table, not the function.
 MAX_WORKERS = 1024
@@ -68,6 +71,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=10.0,
         metavar="SECONDS",
         help="time for the whole probe, start-up included (default: 10)",
+    )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="measure under this interpreter (any executable, a wrapper script too); it needs "
+        "concadvisor's dependencies (pydantic, rich) installed",
+    )
+    parser.add_argument(
+        "--compare-python",
+        metavar="PATH",
+        help="probe under this interpreter and PATH, half the budget each, side by side: "
+        "would the free-threaded build help?",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the speedups")
@@ -138,18 +153,32 @@ def run(args: argparse.Namespace) -> int:
         check_plotting()
         check_output_path("--plot", args.plot)
     overrides = _overrides(args)
-    with _terminate_cleanly():
-        report = run_probe(
+    if args.python is not None and args.compare_python is not None:
+        raise UsageError(
+            "--compare-python runs this interpreter and PATH: give it without --python"
+        )
+
+    def one_probe(budget: float, python: str | None) -> ProbeReport:
+        return run_probe(
             args.target,
             args=call_args,
             kwargs=call_kwargs,
             inputs=args.inputs,
             tasks=args.tasks,
             workers=args.workers,
-            budget=args.budget,
+            budget=budget,
             overrides=overrides,
             progress=sys.stderr.isatty(),
+            python=python,
         )
+
+    with _terminate_cleanly():
+        if args.compare_python is not None:
+            from ..probing.compare import compare_pythons
+
+            report = compare_pythons(one_probe, args.compare_python, args.budget)
+        else:
+            report = one_probe(args.budget, args.python)
     if args.plot is not None:
         write_plot(report, args.plot)
     if args.json:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..environment import Environment
+from ..environment import Environment, detect_environment
 from .codechecks import CodeFinding, check_module, check_target
 from .codes import CA303, CA402, CA403, CA404
 from .diagnostics import Diagnostic, LintResult, Location, Severity
@@ -117,6 +117,7 @@ def _lint_config(config: ConfigFile, run: _Run) -> tuple[list[Diagnostic], int]:
         config.data if config.kind == "concadvisor" else config.data["tool"]["concadvisor"]
     )
     ignores: dict[str, tuple[str, ...]] = {}
+    base = run.options.environment or detect_environment()
     tables = root.get("tasks", {})
     count = 0
     if not isinstance(tables, dict):
@@ -140,7 +141,7 @@ def _lint_config(config: ConfigFile, run: _Run) -> tuple[list[Diagnostic], int]:
                 )
             )
             continue
-        decl = check_task(config, name, table, out, run.options.environment)
+        decl = check_task(config, name, table, out, settings.target.environment(base))
         ignores[name] = decl.ignore
         out.extend(_check_code(decl, run))
         if run.options.probe:

@@ -70,6 +70,16 @@ def config_schema(kind: Literal["concadvisor", "pyproject"] = "concadvisor") -> 
                 "enum": ["error", "warning"],
                 "description": "Lowest severity that makes `concadvisor lint` exit 1.",
             },
+            "target-version": {
+                "type": "string",
+                "pattern": "^(py)?3\\.?[0-9]{1,2}$",
+                "description": 'Python version lint\'s advice assumes, e.g. "3.13" (default: '
+                "the lower bound of requires-python, else 3.10).",
+            },
+            "free-threaded": {
+                "type": "boolean",
+                "description": "Lint's advice assumes a free-threaded build (default: false).",
+            },
             "tasks": {
                 "type": "object",
                 "description": "Declared tasks, one table per task name.",

@@ -1,18 +1,26 @@
-"""Global lint settings (``select``, ``ignore``, ``fail-on``) and which codes they enable.
+"""Global lint settings (``select``, ``ignore``, ``fail-on``) and which codes they enable;
+the interpreter lint assumes (``target-version``, ``free-threaded``).
 
 Settings live in ``[tool.concadvisor]`` (pyproject.toml) or at the top of concadvisor.toml
 and apply to the findings of that file.  Code selectors are prefixes (``CA3``, ``CA31``,
 ``CA310``); as in ruff, the most specific matching selector decides, and ``ignore`` wins a
 tie.  Command-line ``--select`` replaces the file's ``select``; ``--ignore`` adds to its
 ``ignore``; ``--fail-on`` replaces its ``fail-on``.
+
+``target-version`` (``"3.13"``) and ``free-threaded`` (a bool) say which interpreter the
+advice that lint checks against assumes, so that lint's findings do not depend on the
+Python that runs lint: by default a GIL build of the oldest version ``requires-python``
+allows (pyproject.toml), else of the oldest concadvisor supports.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..environment import Environment
 from ..validation import did_you_mean
 from .codes import CA302, CA303, CODES
 from .diagnostics import Diagnostic, Severity
@@ -20,16 +28,30 @@ from .document import ConfigFile
 from .tomlpos import KeyPath
 
 __all__ = [
+    "MIN_TARGET_VERSION",
     "SETTING_KEYS",
     "Selection",
     "Settings",
+    "Target",
     "check_selectors",
     "parse_selector_list",
     "read_settings",
     "selector_problem",
 ]
 
-SETTING_KEYS = ("select", "ignore", "fail-on", "tasks", "$schema")
+SETTING_KEYS = (
+    "select",
+    "ignore",
+    "fail-on",
+    "target-version",
+    "free-threaded",
+    "tasks",
+    "$schema",
+)
+#: The assumed version when neither ``target-version`` nor ``requires-python`` says one.
+MIN_TARGET_VERSION = (3, 10)
+_VERSION = re.compile(r"(?:py)?(3)\.?(\d{1,2})")
+_LOWER_BOUND = re.compile(r"(?:>=|~=|==)\s*(\d+)\.(\d+)")
 FAIL_ON: tuple[Severity, ...] = ("error", "warning")
 _ALL_IDS = tuple(c.id for c in CODES)
 
@@ -57,9 +79,27 @@ class Selection:
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """The interpreter lint's advice assumes (not the one running lint)."""
+
+    version: tuple[int, int] = MIN_TARGET_VERSION
+    free_threaded: bool = False
+
+    def environment(self, base: Environment) -> Environment:
+        """``base`` (CPUs, costs, platform) as that interpreter."""
+        return base.model_copy(
+            update={
+                "python_version": (*self.version, 0),
+                "free_threaded": self.free_threaded,
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     selection: Selection = field(default_factory=Selection)
     fail_on: Severity = "warning"
+    target: Target = field(default_factory=Target)
 
 
 def parse_selector_list(values: Sequence[str]) -> tuple[str, ...]:
@@ -141,7 +181,48 @@ def read_settings(config: ConfigFile, out: list[Diagnostic]) -> Settings:
                     problem=f"expected 'error' or 'warning', got {value!r:.60}",
                 )
             )
-    return Settings(Selection(select, ignore), fail_on)
+    return Settings(Selection(select, ignore), fail_on, _target(config, root, out))
+
+
+def requires_python_floor(config: ConfigFile) -> tuple[int, int] | None:
+    """The lowest version ``[project] requires-python`` allows (pyproject.toml only)."""
+    if config.kind != "pyproject":
+        return None
+    project = config.data.get("project")
+    spec = project.get("requires-python") if isinstance(project, dict) else None
+    found = _LOWER_BOUND.search(spec) if isinstance(spec, str) else None
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def _target(config: ConfigFile, root: dict[str, Any], out: list[Diagnostic]) -> Target:
+    version = requires_python_floor(config) or MIN_TARGET_VERSION
+    if "target-version" in root:
+        value = root["target-version"]
+        found = _VERSION.fullmatch(value) if isinstance(value, str) else None
+        if found is not None:
+            version = (int(found.group(1)), int(found.group(2)))
+        else:
+            out.append(
+                CA303.finding(
+                    config.location(("target-version",)),
+                    key="target-version",
+                    problem=f'expected a version such as "3.13", got {value!r:.60}',
+                )
+            )
+    free_threaded = False
+    if "free-threaded" in root:
+        value = root["free-threaded"]
+        if isinstance(value, bool):
+            free_threaded = value
+        else:
+            out.append(
+                CA303.finding(
+                    config.location(("free-threaded",)),
+                    key="free-threaded",
+                    problem=f"expected true or false, got {value!r:.60}",
+                )
+            )
+    return Target(version, free_threaded)
 
 
 def _root_table(config: ConfigFile) -> dict[str, Any] | None:

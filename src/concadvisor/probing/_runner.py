@@ -23,11 +23,13 @@ import asyncio
 import contextlib
 import os
 import pickle
+import re
 import statistics
 import sys
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
@@ -35,6 +37,7 @@ from ..errors import TargetError
 from ..executors.registry import spec
 from ..isolation import become_subreaper, kill_tree
 from .executors import BatchRunner, Call, RunnerSetup, Trial, TrialError, runqueue_seconds
+from .interpreter import PythonInfo
 from .planning import EXECUTORS, MAX_TASKS, MIN_ROUNDS, Plan, make_plan
 from .protocol import (
     Done,
@@ -326,11 +329,49 @@ def _batch(calls: list[Call], n: int) -> list[Call]:
     return [calls[i % len(calls)] for i in range(n)]
 
 
+#: CPython's words when an extension without ``Py_mod_gil`` turns the GIL back on (3.13t).
+_GIL_ENABLED = re.compile(
+    r"The global interpreter lock \(GIL\) has been enabled to load module '([^']+)'"
+)
+
+
+def gil_enabled() -> bool:
+    """The GIL is enabled right now (always, on a build that has one)."""
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return True if is_enabled is None else bool(is_enabled())
+
+
+def python_info(gil_enabled_by: str | None) -> PythonInfo:
+    """This interpreter, with the GIL as it is now (after the target's import)."""
+    import platform
+    import sysconfig
+
+    return PythonInfo(
+        version=platform.python_version(),
+        implementation=platform.python_implementation().lower(),
+        free_threaded=bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        gil_enabled=gil_enabled(),
+        gil_enabled_by=clip(gil_enabled_by, 300) if gil_enabled_by else None,
+    )
+
+
+def gil_enabler(caught: Iterable[warnings.WarningMessage]) -> str | None:
+    """The module that re-enabled the GIL, from the warnings recorded around an import."""
+    for item in caught:
+        found = _GIL_ENABLED.search(str(item.message))
+        if found is not None and issubclass(item.category, RuntimeWarning):
+            return found.group(1)
+    return None
+
+
 def _load_target(config: RunnerConfig, writer: EventWriter, deadline: float) -> Any:
-    """(callable, calls), or None when loading failed (reported as a target error)."""
+    """(callable, calls, GIL enabler), or None when loading failed (a target error)."""
     writer.emit(Phase(name="import"))
     try:
-        func = load_callable(config.spec, config.cwd)
+        with warnings.catch_warnings(record=True) as caught:
+            # "always": a warning already shown once (a module-level registry) is still seen.
+            warnings.simplefilter("always", RuntimeWarning)
+            func = load_callable(config.spec, config.cwd)
         calls = _load_calls(config, writer, deadline)
     except TargetError as exc:
         writer.emit(TargetFailed(message=clip(str(exc))))
@@ -339,7 +380,7 @@ def _load_target(config: RunnerConfig, writer: EventWriter, deadline: float) -> 
         message = f"cannot import {config.spec!r}: {describe_exception(exc)}"
         writer.emit(TargetFailed(message=clip(message)))
         return None
-    return func, calls
+    return func, calls, gil_enabler(caught)
 
 
 def _build_config(config: RunnerConfig) -> dict[str, Any]:
@@ -356,9 +397,16 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
     loaded = _load_target(config, writer, deadline)
     if loaded is None:
         return
-    func, calls = loaded
+    func, calls, enabler = loaded
     is_async = is_async_callable(func)
-    writer.emit(Ready(pid=os.getpid(), is_async=is_async, seconds=time.monotonic() - started))
+    writer.emit(
+        Ready(
+            pid=os.getpid(),
+            is_async=is_async,
+            seconds=time.monotonic() - started,
+            python=python_info(enabler),
+        )
+    )
 
     warmup = config.warmup
     if warmup is None:

@@ -13,17 +13,27 @@ from typing import Any
 
 from ..advice import advise
 from ..environment import detect_environment
-from ..errors import TargetError
+from ..errors import BudgetError, TargetError
 from ..profile import TaskProfile
 from ..targetspec import parse_target
 from ._runner import INPUTS_SHARE
 from .inference import infer_profile
+from .interpreter import (
+    CHECK_TIMEOUT_SECONDS,
+    Interpreter,
+    PythonInfo,
+    check_interpreter,
+    resolve_executable,
+)
 from .planning import MAX_TASKS
 from .report import ProbeReport, build_report
 from .session import RunConfig, measure
 from .targets import spec_for_callable
 
 __all__ = ["probe", "probe_target", "run_probe"]
+
+#: Under ``--python``, the measurement needs at least this much of the budget after the check.
+MIN_MEASURE_SECONDS = 0.5
 
 
 def _check_overrides(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -73,6 +83,24 @@ def _take_inputs(inputs: Iterable[Sequence[Any]], budget: float) -> list[tuple[A
     return calls
 
 
+def _foreign_sys_path(entries: Sequence[str]) -> tuple[str, ...]:
+    """This interpreter's ``sys.path`` without its own installation (stdlib, site-packages).
+
+    Another interpreter gets the user's directories only: compiled packages of this one
+    would shadow its own.
+    """
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    kept: list[str] = []
+    for entry in entries:
+        real = os.path.realpath(entry)
+        if "site-packages" in real or "dist-packages" in real:
+            continue
+        if any(real == p or real.startswith(p + os.sep) for p in prefixes):
+            continue
+        kept.append(entry)
+    return tuple(kept)
+
+
 def run_probe(
     target: str,
     *,
@@ -86,11 +114,15 @@ def run_probe(
     overrides: Mapping[str, Any] | None = None,
     cwd: str | Path | None = None,
     progress: bool = False,
+    python: str | None = None,
 ) -> ProbeReport:
     """The probe behind :func:`probe_target`, :func:`probe` and the CLI.
 
     ``inputs`` names a factory (``MODULE:FACTORY``) run in the isolated runner; ``calls``
     gives the per-task argument tuples directly (they are pickled to the runner).
+    ``python`` runs the runner under that interpreter (any executable): it is checked first
+    (:func:`~.interpreter.check_interpreter`, at most a share of the budget), and the
+    measurement gets what is left of ``budget``.
     """
     parse_target(target)
     if inputs is not None:
@@ -98,12 +130,31 @@ def run_probe(
     _check_numbers(tasks, workers, budget)
     extra = _check_overrides(overrides)
     env = detect_environment()
-    start_method = str(extra.get("start_method") or env.start_method)
     directory = _directory(cwd)
+    default_start_method: str = env.start_method
+    measure_budget = float(budget)
+    executable: str | None = None
+    checked: Interpreter | None = None
+    sys_path = tuple(p for p in sys.path if p and os.path.isabs(p))
+    if python is not None:
+        started = time.monotonic()
+        executable = resolve_executable(python)
+        checked = check_interpreter(
+            executable, directory, timeout=min(CHECK_TIMEOUT_SECONDS, measure_budget)
+        )
+        default_start_method = checked.start_method
+        measure_budget = round(measure_budget - (time.monotonic() - started), 2)
+        if measure_budget < MIN_MEASURE_SECONDS:
+            raise BudgetError(
+                f"checking --python {python} took {budget - measure_budget:.1f} s of the "
+                f"{budget:g} s budget: give a larger --budget"
+            )
+        sys_path = _foreign_sys_path(sys_path)
+    start_method = str(extra.get("start_method") or default_start_method)
     config = RunConfig(
         spec=target,
         cwd=directory,
-        budget=float(budget),
+        budget=measure_budget,
         cpus=env.cpus,
         start_method=start_method,
         args=tuple(args),
@@ -112,21 +163,32 @@ def run_probe(
         calls=tuple(tuple(c) for c in calls) if calls is not None else None,
         tasks=tasks,
         workers=workers,
-        sys_path=tuple(p for p in sys.path if p and os.path.isabs(p)),
+        sys_path=sys_path,
+        python=executable,
     )
-    if progress:
-        from .display import progress_display
+    try:
+        if progress:
+            from .display import progress_display
 
-        with progress_display(budget) as update:
-            measurements = measure(config, update)
-    else:
-        measurements = measure(config)
+            with progress_display(budget) as update:
+                measurements = measure(config, update)
+        else:
+            measurements = measure(config)
+    except BudgetError as exc:
+        if python is None:
+            raise
+        raise BudgetError(
+            f"{exc} (what was left of {budget:g} s after checking --python {python})"
+        ) from None
+    python_info = _python_info(measurements.python, checked, env.free_threaded)
+    # Advice follows the GIL as measured: after the target's import, under that interpreter.
+    free_threaded = not python_info.gil_enabled
     profile = infer_profile(
         measurements,
         cpus=env.cpus,
         start_method=start_method,
-        free_threaded=env.free_threaded,
-        overrides=extra,
+        free_threaded=free_threaded,
+        overrides={"free_threaded": free_threaded, **extra},
         tasks=tasks,
     )
     recommendation = advise(profile)
@@ -137,6 +199,34 @@ def run_probe(
         budget=float(budget),
         overrides=list(extra),
         tasks_assumed=tasks is None and "tasks" not in extra,
+        python=python_info,
+    )
+
+
+def _python_info(
+    reported: PythonInfo | None, checked: Interpreter | None, gil_free: bool
+) -> PythonInfo:
+    """What the runner said about its interpreter; when it said nothing (it never got as
+    far as the import), what is known without it: the checked ``--python``, or this one."""
+    if reported is not None:
+        return reported.model_copy(
+            update={"executable": checked.executable if checked is not None else None}
+        )
+    if checked is not None:
+        return PythonInfo(
+            version=".".join(map(str, checked.version)),
+            implementation=checked.implementation,
+            free_threaded=checked.free_threaded_build,
+            gil_enabled=not checked.free_threaded_build,
+            executable=checked.executable,
+        )
+    import platform
+
+    return PythonInfo(
+        version=platform.python_version(),
+        implementation=platform.python_implementation().lower(),
+        free_threaded=gil_free,
+        gil_enabled=not gil_free,
     )
 
 

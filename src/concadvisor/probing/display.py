@@ -11,7 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..profile import Executor
-from .report import ExecutorResult, ProbeReport
+from .interpreter import PythonInfo
+from .report import Comparison, ExecutorResult, ProbeReport
 
 __all__ = ["progress_display", "render_report"]
 
@@ -100,6 +101,36 @@ def _tasks_line(report: ProbeReport) -> Text | None:
     return None
 
 
+def python_line(python: PythonInfo) -> Text:
+    """``python: 3.13.1 (cpython, free-threaded, GIL off after the import)``."""
+    build = "free-threaded" if python.free_threaded else "GIL build"
+    text = f"python: {python.version} ({python.implementation}, {build}"
+    if python.free_threaded:
+        text += ", GIL " + ("on" if python.gil_enabled else "off") + " after the import"
+        if python.gil_enabled_by:
+            text += f": re-enabled by {python.gil_enabled_by}"
+    text += ")"
+    if python.executable:
+        text += f" via {python.executable}"
+    style = "yellow" if python.free_threaded and python.gil_enabled else "dim"
+    return Text(text, style=style)
+
+
+def comparison_lines(comparison: Comparison) -> list[Text]:
+    """``3.13t: threads 1.9x; 3.11: processes 1.8x`` and the one-line answer."""
+    parts = []
+    for side in comparison.sides:
+        fastest = side.fastest.value if side.fastest else "nothing measured"
+        speedup = f" {side.speedup:.1f}x" if side.speedup is not None else ""
+        parts.append(f"{side.label}: {fastest}{speedup}")
+    head = Text("compared: ", style="bold").append("; ".join(parts))
+    answer = Text("free-threaded build: ", style="bold").append(comparison.answer)
+    split = Text(
+        f"each interpreter had {comparison.budget_seconds_each:g} s of the budget", style="dim"
+    )
+    return [head, answer, split]
+
+
 def render_report(console: Console, report: ProbeReport) -> None:
     """The executor table, the recommendation with its reasons, and the verdict."""
     tasks = report.tasks_per_round
@@ -121,6 +152,8 @@ def render_report(console: Console, report: ProbeReport) -> None:
     for result in report.results:
         table.add_row(*_row(result, report))
     console.print(table)
+    if report.python is not None:
+        console.print(python_line(report.python))
     fastest = report.fastest.value if report.fastest else "none"
     console.print(
         Text(f"  fastest: {fastest}", style="bold").append(
@@ -179,6 +212,9 @@ def render_report(console: Console, report: ProbeReport) -> None:
     console.print(verdict)
     for note in report.notes:
         console.print(Text(f"note: {note}", style="dim"))
+    if report.comparison is not None:
+        for line in comparison_lines(report.comparison):
+            console.print(line)
     console.print(
         Text(
             f"took {report.elapsed_seconds:.1f} s of a {report.budget_seconds:g} s budget",

@@ -31,6 +31,7 @@ from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from .interpreter import PythonInfo
 from .planning import Plan
 
 __all__ = [
@@ -191,12 +192,13 @@ class TargetFailed(_Message):
 
 
 class Ready(_Message):
-    """The target is imported."""
+    """The target is imported; ``python``: the runner's interpreter, GIL state after the import."""
 
     event: Literal["ready"] = "ready"
     pid: Pid
     is_async: bool
     seconds: Seconds
+    python: PythonInfo | None = None
 
 
 class WarmupDone(_Message):

@@ -10,12 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..advice import Recommendation
 from ..environment import detect_environment
 from ..profile import Executor, TaskProfile
+from .interpreter import PythonInfo
 from .planning import EXECUTORS
 from .session import ExecutorRecord, Measurements
 from .stats import summarize
 from .verdict import Decision, Measured, Verdict, decide, width_measured
 
-__all__ = ["FORMAT_VERSION", "ExecutorResult", "ProbeReport", "Status", "build_report"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Comparison",
+    "ComparisonSide",
+    "ExecutorResult",
+    "ProbeReport",
+    "Status",
+    "build_report",
+]
 
 #: Version of the JSON format; bumped when keys change meaning (keys are only ever added).
 FORMAT_VERSION = 1
@@ -66,6 +75,39 @@ class ExecutorResult(BaseModel):
     )
 
 
+class ComparisonSide(BaseModel):
+    """One interpreter's probe in a ``--compare-python`` run."""
+
+    model_config = _FROZEN
+
+    label: str = Field(description="The interpreter in short, e.g. '3.13t', '3.11'.")
+    python: PythonInfo = Field(description="The interpreter and its GIL after the import.")
+    fastest: Executor | None = Field(description="Its fastest executor.")
+    speedup: float | None = Field(description="The fastest's speedup over its own serial.")
+    per_task_seconds: float | None = Field(
+        description="The fastest's median time per task: comparable across interpreters."
+    )
+    spread_seconds: float | None = Field(description="The fastest's spread per task.")
+    verdict: Verdict = Field(description="That probe's verdict.")
+    results: list[ExecutorResult] = Field(description="That probe's results.")
+
+
+class Comparison(BaseModel):
+    """``--compare-python``: the probe under two interpreters, side by side."""
+
+    model_config = _FROZEN
+
+    sides: list[ComparisonSide] = Field(
+        description="The current interpreter first, then --compare-python's."
+    )
+    budget_seconds_each: float = Field(description="Each probe had half of the budget.")
+    free_threaded_helps: bool | None = Field(
+        description="The free-threaded build ran a task clearly faster (None: no free-threaded "
+        "build without the GIL among the two, or no clear difference)."
+    )
+    answer: str = Field(description="Would the free-threaded build help, in one line.")
+
+
 class ProbeReport(BaseModel):
     """What ``concadvisor probe`` measured, inferred, recommended and concluded.
 
@@ -112,6 +154,14 @@ class ProbeReport(BaseModel):
     costs_source: str | None = Field(
         default=None,
         description="Machine costs behind predicted_speedup: 'calibrated' or 'defaults'.",
+    )
+    python: PythonInfo | None = Field(
+        default=None,
+        description="The interpreter the function ran under (--python), and its GIL after the "
+        "target's import.",
+    )
+    comparison: Comparison | None = Field(
+        default=None, description="--compare-python: the same probe under a second interpreter."
     )
     format: int = Field(default=FORMAT_VERSION, description="Version of this JSON format.")
 
@@ -207,6 +257,7 @@ def build_report(
     budget: float,
     overrides: list[str],
     tasks_assumed: bool = False,
+    python: PythonInfo | None = None,
 ) -> ProbeReport:
     serial = m.records[Executor.SERIAL]
     serial_ok = (serial.status is None) and bool(serial.walls)
@@ -287,6 +338,7 @@ def build_report(
         overrides=sorted(overrides),
         notes=notes,
         tasks_assumed=tasks_assumed,
+        python=python,
         extrapolated=extrapolated,
         costs_source=detect_environment().costs.source if predictions else None,
     )

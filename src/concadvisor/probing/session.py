@@ -37,6 +37,7 @@ from typing import Any
 from ..errors import BudgetError, TargetError
 from ..isolation import kill_tree, start_isolated
 from .executors import describe_exit
+from .interpreter import PythonInfo
 from .planning import EXECUTORS, trial_timeout
 from .protocol import (
     Done,
@@ -116,6 +117,7 @@ class Measurements:
     runners: int = 0
     elapsed: float = 0.0
     runner_startup: float | None = None
+    python: PythonInfo | None = None  # the runner's interpreter, GIL after the import
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class RunConfig:
     tasks: int | None = None
     workers: int | None = None
     sys_path: tuple[str, ...] = ()
+    python: str | None = None  # the runner's interpreter (None: this one)
 
 
 class _Outcome:
@@ -146,7 +149,7 @@ class _Outcome:
 class _Runner:
     """One runner process and both ends of its pipes, read and written without blocking."""
 
-    def __init__(self, config: RunnerConfig) -> None:
+    def __init__(self, config: RunnerConfig, python: str | None = None) -> None:
         try:
             self._pending = config.encode()
         except Exception as exc:
@@ -157,7 +160,7 @@ class _Runner:
         self.started = time.monotonic()
         try:
             self.proc = start_isolated(
-                [sys.executable, "-m", "concadvisor.probing._runner"],
+                [python or sys.executable, "-m", "concadvisor.probing._runner"],
                 cwd=config.cwd,
                 debug=bool(os.environ.get("CONCADVISOR_PROBE_DEBUG")),
             )
@@ -293,6 +296,7 @@ class _Watch:
             self.target_error = event.message
         elif isinstance(event, Ready):
             self.m.is_async = event.is_async
+            self.m.python = event.python
             if self.m.runner_startup is None:
                 self.m.runner_startup = time.monotonic() - self.t0
             self._enter("idle")
@@ -517,7 +521,7 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
         watch = _Watch(m, progress, t0, config.budget)
         watch.warmup, watch.plan = warmup, plan
         watch._say("starting the runner")
-        runner = _Runner(runner_config)
+        runner = _Runner(runner_config, config.python)
         outcome = _Outcome.DONE
         try:
             outcome = _follow(runner, watch, hard_deadline)
