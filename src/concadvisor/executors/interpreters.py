@@ -70,9 +70,6 @@ def has_interpreter_pool(environment: Environment) -> bool:
     return environment.has_interpreter_pool
 
 
-#: Why the probe skips the executor where it does not exist.
-UNAVAILABLE_REASON = "needs Python 3.14+ (concurrent.futures.InterpreterPoolExecutor)"
-
 SPEC = ExecutorSpec(
     executor=Executor.INTERPRETERS,
     doc=(
@@ -86,4 +83,5 @@ SPEC = ExecutorSpec(
     snippet=interpreter_snippet,
     runner="concadvisor.probing.executors:Interpreters",
     available=has_interpreter_pool,
+    unavailable_reason="needs Python 3.14+ (concurrent.futures.InterpreterPoolExecutor)",
 )
