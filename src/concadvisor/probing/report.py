@@ -75,7 +75,9 @@ class ProbeReport(BaseModel):
     model_config = _FROZEN
 
     target: str = Field(description="The probed target, e.g. 'pkg.mod:func'.")
-    results: list[ExecutorResult] = Field(description="serial, threads, processes, asyncio, interpreters.")
+    results: list[ExecutorResult] = Field(
+        description="serial, threads, processes, asyncio, interpreters."
+    )
     fastest: Executor | None = Field(description="Best median among the ok executors.")
     measured_profile: TaskProfile = Field(description="Inferred profile (+ overrides).")
     recommendation: Recommendation = Field(description="advise(measured_profile).")

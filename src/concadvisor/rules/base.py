@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 from ..environment import Environment
-from ..executors.registry import EXECUTORS, available
+from ..executors import EXECUTORS, available
 from ..profile import Executor, StartMethod, TaskProfile
 
 __all__ = [
