@@ -236,3 +236,58 @@ def test_an_unshareable_argument_fails_the_trial_not_the_runner() -> None:
             runner.run([((threading.Lock(),), {})])
     finally:
         runner.close()
+
+
+# --- end to end, through the CLI ---------------------------------------------------------
+
+
+def _probe(target: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "concadvisor", "probe", target, "--budget", "8", *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+def _rows(proc: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object]]:
+    import json
+
+    assert proc.returncode == 0, proc.stderr
+    return {row["executor"]: row for row in json.loads(proc.stdout)["results"]}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(HAS_POOL, reason="checks the pre-3.14 skip")
+def test_probe_skips_interpreters_with_the_reason_in_text_and_json() -> None:
+    rows = _rows(_probe("tests/probe_targets/workloads.py:add", "--args", "[1, 2]", "--json"))
+    assert rows["interpreters"]["status"] == "skipped"
+    assert rows["interpreters"]["reason"] == (
+        "needs Python 3.14+ (concurrent.futures.InterpreterPoolExecutor)"
+    )
+    text = _probe("tests/probe_targets/workloads.py:add", "--args", "[1, 2]")
+    assert text.returncode == 0, text.stderr
+    assert "interpreters" in text.stdout and "needs Python 3.14+" in text.stdout
+
+
+@pytest.mark.slow
+@needs_pool
+def test_probe_measures_interpreters() -> None:
+    rows = _rows(_probe("tests/probe_targets/workloads.py:cpu", "--args", "[20000]", "--json"))
+    row = rows["interpreters"]
+    assert row["status"] == "ok", row
+    assert isinstance(row["startup_seconds"], float) and row["startup_seconds"] > 0
+    assert row["workers"] == rows["processes"]["workers"]
+
+
+@pytest.mark.slow
+@needs_pool
+def test_probe_reports_an_extension_refusing_sub_interpreters() -> None:
+    rows = _rows(_probe("tests/probe_targets/subinterpreters.py:square_sum", "--json"))
+    assert rows["serial"]["status"] == "ok"
+    assert rows["interpreters"]["status"] == "failed"
+    assert "readline does not support loading in subinterpreters" in str(
+        rows["interpreters"]["reason"]
+    )
