@@ -291,3 +291,11 @@ def test_probe_reports_an_extension_refusing_sub_interpreters() -> None:
     assert "readline does not support loading in subinterpreters" in str(
         rows["interpreters"]["reason"]
     )
+
+
+def test_mutable_shared_state_counts_against_interpreters_only_where_they_exist() -> None:
+    profile = {**CPU, "shared_state": "mutable"}
+    old = next(r for r in advise(profile, environment=PY311).reasons if r.rule_id == "CA602")
+    new = next(r for r in advise(profile, environment=PY314).reasons if r.rule_id == "CA602")
+    assert old.effects == ("processes -2",)
+    assert new.effects == ("processes -2", "interpreters -2")
