@@ -43,13 +43,15 @@ profiles = profile_dicts().map(TaskProfile.model_validate)
 @st.composite
 def environments(draw: st.DrawFn) -> Environment:
     cpus = draw(st.integers(min_value=1, max_value=128))
+    version = draw(st.sampled_from([(3, 10, 12), (3, 11, 9), (3, 13, 1), (3, 14, 0)]))
     return Environment(
         cpus=cpus,
         logical_cpus=draw(st.integers(min_value=cpus, max_value=256)),
         free_threaded=draw(st.booleans()),
         start_method=draw(_START),
         start_methods=("fork", "spawn", "forkserver"),
-        python_version=draw(st.sampled_from([(3, 10, 12), (3, 11, 9), (3, 13, 1), (3, 14, 0)])),
+        python_version=version,
         implementation="cpython",
         platform=draw(st.sampled_from(["linux", "darwin", "win32"])),
+        interpreter_pool=version >= (3, 14),
     )

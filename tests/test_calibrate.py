@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import math
 from collections.abc import Iterator
@@ -191,3 +192,33 @@ def test_cli_reports_a_corrupt_cache_on_one_line(cache: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert "CalibrationCacheWarning" in lines[0] and "not valid JSON" in lines[0]
     assert "built-in default costs" in result.stdout
+
+
+def test_sub_interpreter_figures_are_listed_only_where_they_exist() -> None:
+    from concadvisor.costs.calibration import figure_labels, has_interpreter_pool
+
+    labels = figure_labels(("fork",), 2)
+    wanted = {"interpreter_start", "interpreter_dispatch"}
+    assert (wanted <= set(labels)) is has_interpreter_pool()
+    assert has_interpreter_pool() is hasattr(concurrent.futures, "InterpreterPoolExecutor")
+    if not has_interpreter_pool():
+        assert not wanted & set(labels)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not hasattr(concurrent.futures, "InterpreterPoolExecutor"), reason="needs Python 3.14+"
+)
+def test_calibrate_measures_sub_interpreters() -> None:
+    # Sub-interpreters come after the process pool; at 4 s a loaded 2-core machine has no
+    # budget left for them (reported as not measured, by design): the default budget.
+    result = calibrate(15.0, methods=("fork",))
+    by_key = {m.key: m for m in result.measurements}
+    assert {"interpreter_start", "interpreter_dispatch"} <= set(by_key), result.skipped
+    costs = result.costs
+    assert costs.interpreter_start_seconds == by_key["interpreter_start"].median
+    assert costs.interpreter_dispatch_seconds == by_key["interpreter_dispatch"].median
+    # A sub-interpreter is started inside this process: no fork, but a fresh import of
+    # every module; between a thread's start-up and a second.
+    assert costs.thread_start_seconds < costs.interpreter_start_seconds < 1
+    assert 0 < costs.interpreter_dispatch_seconds < 0.1

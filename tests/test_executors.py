@@ -56,7 +56,7 @@ def test_entry_is_complete(entry: object) -> None:
     runner = entry.load_runner()
     assert runner.name is entry.executor
     assert inspect.ismethod(runner.from_setup)
-    assert entry.available(Environment.example())
+    assert entry.available(Environment.example(python_version=(3, 14, 0)))
 
 
 def test_unknown_executor_is_a_clear_error() -> None:
@@ -64,12 +64,23 @@ def test_unknown_executor_is_a_clear_error() -> None:
         spec("dask")
 
 
-def test_rankings_list_the_available_executors() -> None:
-    env = Environment.example()
+@pytest.mark.parametrize("version", [(3, 11, 4), (3, 12, 0), (3, 14, 0), (3, 15, 1)])
+def test_rankings_list_the_available_executors(version: tuple[int, int, int]) -> None:
+    env = Environment.example(python_version=version)
     rec = advise({"workload": "cpu", "tasks": 10, "task_seconds": 0.1}, environment=env)
     assert {r.executor for r in rec.ranking} == {e.executor for e in available(env)}
     assert rec.predicted_speedup is not None
-    assert list(rec.predicted_speedup) == [e.value for e in EXECUTORS]
+    assert list(rec.predicted_speedup) == [e.executor.value for e in available(env)]
+    assert (Executor.INTERPRETERS in {r.executor for r in rec.ranking}) == (version >= (3, 14))
+
+
+def test_only_interpreters_depend_on_the_interpreter() -> None:
+    old, new = Environment.example(), Environment.example(python_version=(3, 14, 0))
+    assert [e.executor for e in available(new)] == list(EXECUTORS)
+    assert [e.executor for e in available(old)] == [
+        e for e in EXECUTORS if e is not Executor.INTERPRETERS
+    ]
+    assert spec(Executor.INTERPRETERS).unavailable_reason.startswith("needs Python 3.14+")
 
 
 # --- layering -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from concadvisor import Environment, TaskProfile, advise
 from concadvisor.costs import DEFAULT_COSTS, MachineCosts, predict
 from concadvisor.costs.model import Inputs, predict_inputs, waves
+from concadvisor.executors import available
 from concadvisor.executors.asyncio import asyncio_seconds
 from concadvisor.executors.processes import process_seconds
 from concadvisor.executors.threads import thread_seconds
@@ -269,7 +270,7 @@ def test_advice_carries_predictions_when_durations_are_known(profile: Any, env: 
         assert rec.predicted_speedup is None
         return
     assert rec.predicted_speedup is not None
-    assert set(rec.predicted_speedup) == {"serial", "threads", "processes", "asyncio"}
+    assert set(rec.predicted_speedup) == {entry.executor.value for entry in available(env)}
     assert rec.predicted_speedup["serial"] == 1.0
     assert all(v > 0 and math.isfinite(v) for v in rec.predicted_speedup.values())
 

@@ -288,14 +288,24 @@ def test_json_shape_follows_the_contract() -> None:
     assert code == 0
     assert elapsed < 1.5 + 3 + _interpreter_startup()
     assert data["target"] == "tests/probe_targets/workloads.py:add"
-    assert [r["executor"] for r in data["results"]] == ["serial", "threads", "processes", "asyncio"]
+    assert [r["executor"] for r in data["results"]] == [
+        "serial",
+        "threads",
+        "processes",
+        "asyncio",
+        "interpreters",
+    ]
+    interpreters = data["results"][-1]
+    if not detect_environment().has_interpreter_pool:
+        assert interpreters["status"] == "skipped"
+        assert interpreters["reason"].startswith("needs Python 3.14+")
     for result in data["results"]:
         assert {"executor", "status", "wall_seconds", "speedup", "reason"} <= set(result)
         assert result["status"] in ("ok", "failed", "skipped", "timeout")
         if result["status"] == "ok":
             assert isinstance(result["wall_seconds"], float)
             assert isinstance(result["speedup"], float)
-    assert data["fastest"] in ("serial", "threads", "processes", "asyncio")
+    assert data["fastest"] in ("serial", "threads", "processes", "asyncio", "interpreters")
     assert data["verdict"] in ("confirmed", "contradicted", "inconclusive")
     TaskProfile.model_validate(data["measured_profile"])
     assert set(Recommendation.model_fields) <= set(data["recommendation"])

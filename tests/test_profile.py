@@ -51,7 +51,13 @@ def test_profile_is_frozen_and_hashable() -> None:
 
 
 def test_executor_values() -> None:
-    assert [e.value for e in Executor] == ["serial", "threads", "processes", "asyncio"]
+    assert [e.value for e in Executor] == [
+        "serial",
+        "threads",
+        "processes",
+        "asyncio",
+        "interpreters",
+    ]
     assert Executor("threads") is Executor.THREADS
     assert isinstance(Executor.ASYNCIO, str)
 

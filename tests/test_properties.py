@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from concadvisor import Environment, Executor, Recommendation, TaskProfile, advise
 from concadvisor.environment import effective_environment
+from concadvisor.executors import available
 
 from strategies import environments, profile_dicts, profiles
 
@@ -24,7 +25,11 @@ def test_total_and_deterministic(data: dict[str, Any], env: Environment) -> None
 def test_choice_is_viable_and_ranking_complete(profile: TaskProfile, env: Environment) -> None:
     rec = advise(profile, environment=env)
     assert next(item.executor for item in rec.ranking) is rec.executor
-    assert sorted(item.executor.value for item in rec.ranking) == sorted(e.value for e in Executor)
+    # Complete: every executor the environment has, and only those (DESIGN.md).
+    ranked = [item.executor for item in rec.ranking]
+    assert len(ranked) == len(set(ranked))
+    assert set(ranked) == {entry.executor for entry in available(env)}
+    assert (Executor.INTERPRETERS in ranked) == env.has_interpreter_pool
     chosen = rec.ranking[0]
     assert chosen.viable and not chosen.vetoed_by
     for item in rec.ranking:

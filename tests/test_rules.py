@@ -70,6 +70,11 @@ CASES: dict[str, Case] = {
     "CA205": ({"workload": "io", "tasks": 5000}, {"workload": "io", "tasks": 999}, {}),
     "CA206": ({"workload": "io", "already_async": True}, {"workload": "io"}, {}),
     "CA501": ({"workload": "cpu", "picklable": False}, {"workload": "cpu"}, {}),
+    "CA507": (
+        {"workload": "cpu", "tasks": 8, "task_seconds": 0.01},
+        {"workload": "cpu", "tasks": 8},
+        {"python_version": (3, 14, 0)},
+    ),
     "CA502": (
         {"workload": "cpu", "tasks": 4, "task_seconds": 0.01, "start_method": "spawn"},
         {"workload": "cpu", "tasks": 400, "task_seconds": 0.01, "start_method": "spawn"},

@@ -273,7 +273,8 @@ def _recommendation(decision: Decision) -> Recommendation:
     prediction = predicted(facts)
     speedups: dict[str, float] | None = None
     if prediction is not None:
-        speedups = prediction.speedup
+        # Only the executors the assumed interpreter has (the ranking's).
+        speedups = {e.value: p.speedup for e, p in prediction.executors.items() if e in viable}
     snippet = render_snippet(
         executor,
         offload,

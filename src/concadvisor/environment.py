@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import math
 import multiprocessing
 import os
@@ -49,6 +50,13 @@ class Environment(BaseModel):
     python_version: tuple[int, int, int] = Field(description="Interpreter version.")
     implementation: str = Field(description="Python implementation, e.g. 'cpython'.")
     platform: str = Field(description="sys.platform, e.g. 'linux', 'darwin', 'win32'.")
+    interpreter_pool: bool = Field(
+        default=False,
+        description=(
+            "concurrent.futures.InterpreterPoolExecutor exists (CPython 3.14+, PEP 734): "
+            "the 'interpreters' executor is available."
+        ),
+    )
     costs: MachineCosts = Field(
         default=DEFAULT_COSTS,
         description=(
@@ -65,11 +73,14 @@ class Environment(BaseModel):
     @property
     def has_interpreter_pool(self) -> bool:
         """``concurrent.futures.InterpreterPoolExecutor`` exists (3.14+, PEP 734)."""
-        return self.python_version >= (3, 14)
+        return self.interpreter_pool
 
     @classmethod
     def example(cls, **overrides: object) -> Environment:
-        """A fixed, ordinary environment (4 CPUs, GIL, fork, 3.12 on Linux) for tests/docs."""
+        """A fixed, ordinary environment (4 CPUs, GIL, fork, 3.12 on Linux) for tests/docs.
+
+        ``interpreter_pool`` follows ``python_version`` (3.14+ has one) unless given.
+        """
         values: dict[str, object] = {
             "cpus": 4,
             "logical_cpus": 4,
@@ -81,6 +92,9 @@ class Environment(BaseModel):
             "platform": "linux",
         }
         values.update(overrides)
+        if "interpreter_pool" not in overrides:
+            version = values["python_version"]
+            values["interpreter_pool"] = isinstance(version, tuple) and version >= (3, 14)
         return cls.model_validate(values)
 
 
@@ -176,6 +190,17 @@ def _gil_disabled() -> bool:
     return not bool(is_enabled())
 
 
+def _has_interpreter_pool() -> bool:
+    """InterpreterPoolExecutor can be imported here (looked up, not imported: no cost)."""
+    try:
+        return (
+            importlib.util.find_spec("concurrent.futures.interpreter") is not None
+            and importlib.util.find_spec("_interpreters") is not None
+        )
+    except (ImportError, ValueError):
+        return False
+
+
 def _default_start_method() -> StartMethod:
     method = multiprocessing.get_start_method(allow_none=True)
     if method is None:
@@ -205,6 +230,7 @@ def detect_environment() -> Environment:
         python_version=(sys.version_info[0], sys.version_info[1], sys.version_info[2]),
         implementation=platform.python_implementation().lower(),
         platform=sys.platform,
+        interpreter_pool=_has_interpreter_pool(),
         costs=_cached_costs(),
     )
 

@@ -50,12 +50,18 @@ CPUS_MAX: Final = 2**16
 
 
 class Executor(str, Enum):
-    """The four concurrency models concadvisor chooses between."""
+    """The concurrency models concadvisor chooses between.
+
+    The list only grows: code reading a recommendation must accept values it does not know.
+    ``INTERPRETERS`` exists on Python 3.14+ only; advice ranks it only where it does.
+    """
 
     SERIAL = "serial"
     THREADS = "threads"
     PROCESSES = "processes"
     ASYNCIO = "asyncio"
+    #: ``concurrent.futures.InterpreterPoolExecutor`` (3.14+, PEP 734).
+    INTERPRETERS = "interpreters"
 
     def __str__(self) -> str:
         return self.value

@@ -81,12 +81,13 @@ def _io_cap(fraction: float | None, cap: int, cpus: int) -> int:
 
 
 def suggest_workers(executor: Executor, facts: Sizing, offload: Executor | None = None) -> int:
-    """Pool size for threads/processes, a concurrency limit for asyncio, 1 for serial."""
+    """Pool size for threads/processes/interpreters, a concurrency limit for asyncio, 1 for
+    serial."""
     profile = facts.profile
     tasks = profile.tasks
     if executor is Executor.SERIAL:
         return 1
-    if executor is Executor.PROCESSES:
+    if executor is Executor.PROCESSES or executor is Executor.INTERPRETERS:
         return max(1, min(facts.cpus, tasks))
     if executor is Executor.THREADS:
         if profile.workload == "cpu":

@@ -57,6 +57,7 @@ __all__ = [
     "Collector",
     "Measurement",
     "calibrate",
+    "has_interpreter_pool",
     "mad",
     "measure",
 ]
@@ -268,6 +269,22 @@ def _process_pool_life(method: StartMethod, width: int, clock: Clock) -> float:
     return clock() - start
 
 
+def has_interpreter_pool() -> bool:
+    """``concurrent.futures.InterpreterPoolExecutor`` exists here (CPython 3.14+)."""
+    return hasattr(cf, "InterpreterPoolExecutor")
+
+
+def _interpreter_pool_life(width: int, clock: Clock) -> float:
+    """Create an InterpreterPoolExecutor, run a built-in no-op on every worker, shut it
+    down.  Each submit made while no worker is idle starts one more sub-interpreter, and
+    creating one takes milliseconds, so ``width`` quick submits start ``width`` of them."""
+    start = clock()
+    with cf.InterpreterPoolExecutor(max_workers=width) as pool:  # type: ignore[attr-defined]
+        for future in [pool.submit(os.getpid) for _ in range(width)]:
+            future.result()
+    return clock() - start
+
+
 def _thread_dispatch(pool: cf.ThreadPoolExecutor, clock: Clock) -> Callable[[int], float]:
     def batch(n: int) -> float:
         start = clock()
@@ -278,7 +295,9 @@ def _thread_dispatch(pool: cf.ThreadPoolExecutor, clock: Clock) -> Callable[[int
     return batch
 
 
-def _process_dispatch(pool: cf.ProcessPoolExecutor, clock: Clock) -> Callable[[int], float]:
+def _process_dispatch(pool: cf.Executor, clock: Clock) -> Callable[[int], float]:
+    """A no-op (``os.getpid``, a built-in: nothing to import) per task on ``pool``."""
+
     def batch(n: int) -> float:
         start = clock()
         for future in [pool.submit(os.getpid) for _ in range(n)]:
@@ -443,6 +462,13 @@ def figure_labels(methods: Sequence[StartMethod], width: int) -> dict[str, tuple
         }
     )
     labels.update({f"ipc.{size}": (_ipc_label(size), "B/s") for size in IPC_SIZES})
+    if has_interpreter_pool():
+        labels.update(
+            {
+                "interpreter_start": (f"sub-interpreter start-up (per worker of {width})", "s"),
+                "interpreter_dispatch": ("sub-interpreter dispatch (per task)", "s"),
+            }
+        )
     labels.update(
         {
             "asyncio_dispatch": ("asyncio dispatch (per task)", "s"),
@@ -570,6 +596,8 @@ def measure(
     # Cheap steps before the expensive process pool, so that a small budget loses the
     # fewest figures.
     steps += [("threads", None, 0.09), ("event loop", None, 0.12), ("process pool", None, 0.39)]
+    if has_interpreter_pool():
+        steps.append(("sub-interpreters", None, 0.12))
     steps += [(f"process start-up ({m})", m, 0.15) for m in wanted[1:]]
     weight_left = rounds * sum(weight for _, _, weight in steps)
     done = 0
@@ -627,6 +655,21 @@ def measure(
                     )
                 except (OSError, RuntimeError, cf.process.BrokenProcessPool) as exc:
                     failed.add("pool")
+                    for key in keys:
+                        found.unmeasured(key, f"{type(exc).__name__}: {exc}")
+            elif step == "sub-interpreters":
+                keys = ["interpreter_start", "interpreter_dispatch"]
+                if "interpreters" in failed:
+                    continue
+                try:
+                    found.attempt(
+                        keys,
+                        functools.partial(
+                            _measure_interpreters, found, width, deadline, first, limit, want
+                        ),
+                    )
+                except (OSError, RuntimeError) as exc:  # BrokenInterpreterPool is one
+                    failed.add("interpreters")
                     for key in keys:
                         found.unmeasured(key, f"{type(exc).__name__}: {exc}")
             else:
@@ -725,6 +768,12 @@ class Collector:
             else defaults.ipc_bytes_per_second,
             thread_switch_seconds=figure("thread_switch", defaults.thread_switch_seconds),
             coroutine_switch_seconds=figure("coroutine_switch", defaults.coroutine_switch_seconds),
+            interpreter_start_seconds=figure(
+                "interpreter_start", defaults.interpreter_start_seconds
+            ),
+            interpreter_dispatch_seconds=figure(
+                "interpreter_dispatch", defaults.interpreter_dispatch_seconds
+            ),
             parallel_efficiency=defaults.parallel_efficiency
             if parallel is None
             else parallel / started.width,
@@ -779,6 +828,35 @@ def _measure_start(
     )
     found.sizes[key] = (width, min(values))
     found.add(key, [v / width for v in values])
+
+
+def _measure_interpreters(
+    found: _Samples, width: int, deadline: float, first: bool, limit: int, want: int
+) -> None:
+    """Sub-interpreter start-up (whole pool lives / width), then dispatch on a warm pool."""
+    clock = found.timer.clock
+    middle = clock() + (deadline - clock()) / 2
+    estimate = found.sizes.get(
+        "interpreter_start", (0, width * DEFAULT_COSTS.interpreter_start_seconds)
+    )[1]
+    values = _samples(
+        functools.partial(_interpreter_pool_life, width, clock),
+        middle,
+        found.timer,
+        estimate=estimate,
+        warmup=first,
+        limit=limit,
+        wanted=want,
+    )
+    found.sizes["interpreter_start"] = (width, min(values))
+    found.add("interpreter_start", [v / width for v in values])
+    found.timer.require(min(values))
+    with cf.InterpreterPoolExecutor(max_workers=width) as pool:  # type: ignore[attr-defined]
+        for future in [pool.submit(os.getpid) for _ in range(width)]:
+            future.result()
+        found.per_item(
+            "interpreter_dispatch", _process_dispatch(pool, clock), deadline, limit, want
+        )
 
 
 def _measure_threads(

@@ -59,6 +59,8 @@ class ExecutorSpec:
     runner: str
     #: Whether the executor exists on the interpreter ``environment`` describes.
     available: Callable[[Environment], bool] = always_available
+    #: Why it does not where ``available`` is False (the probe's ``skipped`` reason).
+    unavailable_reason: str = ""
 
     def load_runner(self) -> type[BatchRunner]:
         """Import and return the probe's batch-runner class (runner side only)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..profile import Executor
-from . import asyncio, processes, serial, threads
+from . import asyncio, interpreters, processes, serial, threads
 from .base import ExecutorSpec
 
 if TYPE_CHECKING:
@@ -19,7 +19,13 @@ if TYPE_CHECKING:
 __all__ = ["EXECUTORS", "REGISTRY", "available", "spec"]
 
 #: Every executor's entry, in order.
-REGISTRY: tuple[ExecutorSpec, ...] = (serial.SPEC, threads.SPEC, processes.SPEC, asyncio.SPEC)
+REGISTRY: tuple[ExecutorSpec, ...] = (
+    serial.SPEC,
+    threads.SPEC,
+    processes.SPEC,
+    asyncio.SPEC,
+    interpreters.SPEC,
+)
 
 #: Every executor, in registry order.
 EXECUTORS: tuple[Executor, ...] = tuple(entry.executor for entry in REGISTRY)

@@ -33,8 +33,9 @@ import warnings
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+from ..environment import detect_environment
 from ..errors import TargetError
-from ..executors.registry import spec
+from ..executors.registry import spec as executor_spec
 from ..isolation import become_subreaper, kill_tree
 from .executors import BatchRunner, Call, RunnerSetup, Trial, TrialError, runqueue_seconds
 from .interpreter import PythonInfo
@@ -280,10 +281,12 @@ def _clip_or_none(text: str | None) -> str | None:
 
 
 def _startup_estimate(start_method: str, processes: int, executors: list[str]) -> float:
-    if "processes" not in executors:
-        return 0.02
-    per_worker = 0.02 if start_method == "fork" else 0.15
-    return 0.1 + per_worker * processes
+    estimate = 0.02
+    if "processes" in executors:
+        estimate = 0.1 + (0.02 if start_method == "fork" else 0.15) * processes
+    if "interpreters" in executors:
+        estimate += 0.15 * processes  # a sub-interpreter imports its own modules
+    return estimate
 
 
 def _build(
@@ -292,7 +295,7 @@ def _build(
     setup = RunnerSetup(
         func, is_async, plan, config["spec"], config["cwd"], list(sys.path), config["start_method"]
     )
-    return spec(name).load_runner().from_setup(setup)
+    return executor_spec(name).load_runner().from_setup(setup)
 
 
 def _batch_cap(config: RunnerConfig, calls: list[Call]) -> int | None:
@@ -305,9 +308,18 @@ def _batch_cap(config: RunnerConfig, calls: list[Call]) -> int | None:
     return min(caps) if caps else None
 
 
+#: Executors that pickle arguments and results, and how a reason names their pool.
+_PICKLING_POOLS = {"processes": "a process pool", "interpreters": "an InterpreterPoolExecutor"}
+
+
 def _warm_size(name: str, plan: Plan, n: int) -> int:
-    """Untimed calls that touch every worker once: a thread each, two per process."""
-    width = {"threads": plan.threads, "processes": 2 * plan.processes}.get(name, 1)
+    """Untimed calls that touch every worker once: a thread each, two per process or
+    sub-interpreter."""
+    width = {
+        "threads": plan.threads,
+        "processes": 2 * plan.processes,
+        "interpreters": 2 * plan.processes,
+    }.get(name, 1)
     return max(1, min(n, width))
 
 
@@ -418,19 +430,25 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
     is_async = warmup.is_async
 
     executors: list[str] = [e for e in EXECUTORS if e in config.executors]
+    here = detect_environment()
+    for name in list(executors):
+        registered = executor_spec(name)
+        if not registered.available(here):
+            writer.emit(Skipped(executor=executor_name(name), reason=registered.unavailable_reason))
+            executors.remove(name)
     pickle_problem = warmup.args_pickle_error or warmup.result_pickle_error
-    if "processes" in executors and pickle_problem:
-        what = "arguments" if warmup.args_pickle_error else "result"
-        writer.emit(
-            Skipped(
-                executor="processes",
-                reason=clip(
-                    f"the {what} cannot be pickled ({pickle_problem}), so a process pool "
-                    "cannot send it"
-                ),
+    for name, pool in _PICKLING_POOLS.items():
+        if name in executors and pickle_problem:
+            what = "arguments" if warmup.args_pickle_error else "result"
+            writer.emit(
+                Skipped(
+                    executor=executor_name(name),
+                    reason=clip(
+                        f"the {what} cannot be pickled ({pickle_problem}), so {pool} cannot send it"
+                    ),
+                )
             )
-        )
-        executors.remove("processes")
+            executors.remove(name)
 
     if config.plan is None:
         cpus = config.cpus

@@ -38,15 +38,19 @@ __all__ = [
     "Asyncio",
     "BatchRunner",
     "Call",
+    "Interpreters",
     "Processes",
     "RunnerSetup",
     "Serial",
+    "TargetLocation",
     "Threads",
     "Trial",
     "TrialError",
     "describe_exit",
+    "interpreter_pool_class",
     "invoke",
     "runqueue_seconds",
+    "target_location",
 ]
 
 #: One task's arguments: positional and keyword.
@@ -408,3 +412,155 @@ class Asyncio:
     def close(self) -> None:
         if self._loop is not None:
             self._loop.close()
+
+
+# --- sub-interpreter workers -------------------------------------------------------------
+# A sub-interpreter cannot import concadvisor: pydantic-core (like many extension modules)
+# refuses to load in one.  The two functions below are therefore self-contained (imports
+# inside, no closure, no module globals): CPython 3.14 shares such a function with another
+# interpreter by its code, without importing the module that defines it.
+
+#: ``sys.modules`` key of the per-interpreter state: the loaded target.
+_SUBINTERPRETER_STATE = "_concadvisor_subinterpreter"
+
+#: What a sub-interpreter needs to import the target: (module name, file path or None,
+#: attribute path, cwd, sys.path, is_async).
+TargetLocation = tuple[str, str | None, tuple[str, ...], str, list[str], bool]
+
+
+def _subinterpreter_load(where: TargetLocation) -> str | None:
+    """Import the target in this sub-interpreter (once); None, or the error as one line."""
+    import importlib
+    import importlib.util
+    import os
+    import sys
+    import types
+
+    if "_concadvisor_subinterpreter" in sys.modules:
+        return None
+    module_name, file_path, attrs, cwd, sys_path, is_async = where
+    try:
+        for entry in sys_path:
+            if entry not in sys.path:
+                sys.path.append(entry)
+        if cwd not in sys.path:
+            sys.path.insert(0, cwd)
+        if file_path is None:
+            module = importlib.import_module(module_name)
+        else:
+            spec = importlib.util.spec_from_file_location(module_name, file_path)
+            if spec is None or spec.loader is None:
+                return f"cannot import {file_path!r}"
+            module = importlib.util.module_from_spec(spec)
+            directory = os.path.dirname(file_path)
+            if directory not in sys.path:
+                sys.path.insert(0, directory)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        target = module
+        for part in attrs:
+            target = getattr(target, part)
+    except Exception as exc:
+        lines = str(exc).strip().splitlines()
+        return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    state = types.ModuleType("_concadvisor_subinterpreter")
+    state.func = target  # type: ignore[attr-defined]
+    state.is_async = is_async  # type: ignore[attr-defined]
+    sys.modules["_concadvisor_subinterpreter"] = state
+    return None
+
+
+def _subinterpreter_call(call: tuple[tuple[Any, ...], dict[str, Any]]) -> Any:
+    """Call the target loaded by :func:`_subinterpreter_load` once, in this interpreter."""
+    import asyncio
+    import sys
+
+    state = sys.modules["_concadvisor_subinterpreter"]
+    args, kwargs = call
+    if state.is_async:
+        return asyncio.run(state.func(*args, **kwargs))
+    return state.func(*args, **kwargs)
+
+
+def interpreter_pool_class() -> type[Any] | None:
+    """``concurrent.futures.InterpreterPoolExecutor`` on 3.14+, else None."""
+    import concurrent.futures
+
+    pool: type[Any] | None = getattr(concurrent.futures, "InterpreterPoolExecutor", None)
+    return pool
+
+
+class Interpreters:
+    """An ``InterpreterPoolExecutor`` (3.14+) whose sub-interpreters import the target by
+    its spec, as process workers do; arguments and results cross by pickle.
+
+    CPU time is the runner's ``process_time``: sub-interpreters are threads of this process.
+    """
+
+    name = Executor.INTERPRETERS
+
+    def __init__(self, where: TargetLocation, width: int) -> None:
+        self._where = where
+        self._width = width
+        self._pool: Any = None
+
+    @classmethod
+    def from_setup(cls, setup: RunnerSetup) -> Interpreters:
+        return cls(target_location(setup), setup.plan.processes)
+
+    def start(self) -> float:
+        pool_class = interpreter_pool_class()
+        if pool_class is None:
+            raise TrialError("Unavailable", "needs Python 3.14+ (InterpreterPoolExecutor)")
+        t0 = time.perf_counter()
+        self._pool = pool_class(self._width, thread_name_prefix="concadvisor-probe-interp")
+        try:
+            # Threads (and their interpreters) are created one per submit while none is
+            # idle; creating an interpreter takes milliseconds, so every worker starts here.
+            futures = [
+                self._pool.submit(_subinterpreter_load, self._where) for _ in range(self._width)
+            ]
+            errors = [future.result(timeout=START_TIMEOUT) for future in futures]
+        except Exception as exc:
+            raise TrialError.from_exception(exc) from None
+        problem = next((error for error in errors if error), None)
+        if problem is not None:
+            raise TrialError("ImportError", f"in a sub-interpreter: {problem}"[:300])
+        return time.perf_counter() - t0
+
+    def run(self, calls: Sequence[Call]) -> Trial:
+        assert self._pool is not None
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        try:
+            for _ in self._pool.map(_subinterpreter_call, calls):
+                pass
+        except BaseException as exc:
+            raise TrialError.from_exception(exc) from None
+        return Trial(time.perf_counter() - wall0, time.process_time() - cpu0)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def target_location(setup: RunnerSetup) -> TargetLocation:
+    """Where a sub-interpreter finds the target the runner loaded: by module, or by file
+    (under the module name the runner gave the file, so pickled results resolve alike)."""
+    import sys
+    from pathlib import Path
+
+    from ..targetspec import parse_target
+
+    parsed = parse_target(setup.spec)
+    if not parsed.is_path:
+        return (parsed.module, None, parsed.attr, setup.cwd, setup.sys_path, setup.is_async)
+    path = str((Path(setup.cwd) / parsed.module).resolve())
+    name = next(
+        (
+            key
+            for key, module in list(sys.modules.items())
+            if getattr(module, "__file__", None) == path and key != "__main__"
+        ),
+        Path(path).stem,
+    )
+    return (name, path, parsed.attr, setup.cwd, setup.sys_path, setup.is_async)

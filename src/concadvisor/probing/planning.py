@@ -41,7 +41,8 @@ MAX_ROUNDS = 5
 THREAD_CAP = 16
 #: Largest batch: beyond it, tiny tasks only measure dispatch overhead more precisely.
 MAX_TASKS = 4096
-#: Rough fixed cost of one task sent to a process pool, and pickle/pipe throughput.
+#: Rough fixed cost of one task sent to a process pool, and pickle/pipe throughput.  A
+#: sub-interpreter pool measures about the same per task (docs/costs.md), pickling too.
 PROCESS_DISPATCH_SECONDS = 2e-4
 PICKLE_BYTES_PER_SECOND = 300e6
 #: A trial slower than this many times its estimate (and than the floor) is a hang.
@@ -111,6 +112,8 @@ def estimate_trials(
         Executor.THREADS: threaded,
         Executor.PROCESSES: process,
         Executor.ASYNCIO: loop,
+        # One sub-interpreter per process width, one task per message (no chunksize).
+        Executor.INTERPRETERS: process,
     }
 
 

@@ -74,7 +74,7 @@ MAX_LINE_BYTES = 64 * 1024
 MAX_TEXT = 2000
 MAX_TRACEBACK = 16_000
 
-ExecutorName = Literal["serial", "threads", "processes", "asyncio"]
+ExecutorName = Literal["serial", "threads", "processes", "asyncio", "interpreters"]
 _EXECUTOR_NAMES: tuple[str, ...] = get_args(ExecutorName)
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 #: A timed batch always takes some time: a zero (or negative) wall is forged or broken.

@@ -117,7 +117,9 @@ class ProbeReport(BaseModel):
     model_config = _FROZEN
 
     target: str = Field(description="The probed target, e.g. 'pkg.mod:func'.")
-    results: list[ExecutorResult] = Field(description="serial, threads, processes, asyncio.")
+    results: list[ExecutorResult] = Field(
+        description="serial, threads, processes, asyncio, interpreters."
+    )
     fastest: Executor | None = Field(description="Best median among the ok executors.")
     measured_profile: TaskProfile = Field(description="Inferred profile (+ overrides).")
     recommendation: Recommendation = Field(description="advise(measured_profile).")
@@ -182,6 +184,8 @@ def _workers(name: str, plan: dict[str, Any] | None) -> int | None:
         return None
     if name == Executor.SERIAL:
         return 1
+    if name == Executor.INTERPRETERS:
+        name = Executor.PROCESSES  # one sub-interpreter per process-pool slot
     value = plan.get(name)
     return int(value) if value is not None else None
 

@@ -10,6 +10,7 @@ SERIAL = Executor.SERIAL
 THREADS = Executor.THREADS
 PROCESSES = Executor.PROCESSES
 ASYNCIO = Executor.ASYNCIO
+INTERPRETERS = Executor.INTERPRETERS
 
 
 @functools.cache

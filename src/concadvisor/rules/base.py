@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 from ..environment import Environment
+from ..executors import EXECUTORS, available
 from ..profile import Executor, StartMethod, TaskProfile
 
 __all__ = [
@@ -36,15 +37,18 @@ __all__ = [
     "Score",
     "Veto",
     "Warn",
+    "available_executors",
     "fire",
 ]
 
-ALL_EXECUTORS: tuple[Executor, ...] = (
-    Executor.SERIAL,
-    Executor.THREADS,
-    Executor.PROCESSES,
-    Executor.ASYNCIO,
-)
+#: Every executor the engine scores (the registry's); only the available ones are ranked.
+ALL_EXECUTORS: tuple[Executor, ...] = EXECUTORS
+
+
+def available_executors(environment: Environment) -> tuple[Executor, ...]:
+    """The executors that exist on the interpreter ``environment`` describes, in order."""
+    return tuple(entry.executor for entry in available(environment))
+
 
 _CODE_RE = re.compile(r"^CA\d{3}$")
 _GUIDANCE_RE = re.compile(r"^G(?:[1-9]|1[0-3])$")

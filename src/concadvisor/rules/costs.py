@@ -1,12 +1,13 @@
-"""CA5xx -- what processes cost: start-up, dispatch, pickling, picklability."""
+"""CA5xx -- what processes (and sub-interpreters) cost: start-up, dispatch, pickling."""
 
 from __future__ import annotations
 
 from ..costs.model import describe, format_speedup
 from ..executors.processes import process_seconds
-from ._helpers import PROCESSES, only, seconds, size
+from ._helpers import INTERPRETERS, PROCESSES, only, seconds, size
 from .base import Facts, Fired, Note, Rule, Score, Veto, Warn, fire
 from .thresholds import (
+    INTERPRETER_EDGE,
     IPC_HEAVY_SHARE,
     IPC_NOTICEABLE_SHARE,
     UNBATCHED_SLOWDOWN,
@@ -19,9 +20,45 @@ def _not_picklable(f: Facts) -> Fired | None:
         return None
     return fire(
         "The callable, its arguments or its results cannot be pickled: a process pool "
-        "cannot send them to its workers.",
+        "cannot send them to its workers, nor an InterpreterPoolExecutor to its "
+        "sub-interpreters.",
         Veto(PROCESSES),
+        Veto(INTERPRETERS),
     )
+
+
+def _interpreters_vs_processes(f: Facts) -> Fired | None:
+    """Both run Python in parallel (CA103, CA109): their predicted costs decide."""
+    if not f.environment.has_interpreter_pool or not f.many or f.cpus < 2:
+        return None
+    if f.workload != "cpu" or not f.gil_bound or not f.profile.picklable:
+        return None
+    prediction = predicted(f)
+    if prediction is None:
+        return None
+    sub = prediction.executors[INTERPRETERS]
+    proc = prediction.executors[PROCESSES]
+    costs = f.environment.costs
+    compared = (
+        f"{describe(sub)}, {seconds(costs.interpreter_start_seconds)} start-up per worker; "
+        f"{describe(proc)} with '{f.start_method}', "
+        f"{seconds(costs.start_seconds(f.start_method))} per worker"
+    )
+    gain = prediction.serial_seconds - (sub.seconds - sub.startup_seconds)
+    if gain < 2 * sub.startup_seconds:
+        return fire(
+            f"Starting {sub.workers} sub-interpreters costs about "
+            f"{seconds(sub.startup_seconds)}, against at most {seconds(max(gain, 0.0))} "
+            f"saved on a {seconds(prediction.serial_seconds)} batch ({compared}).",
+            Score(INTERPRETERS, -3),
+        )
+    if sub.seconds * INTERPRETER_EDGE < proc.seconds:
+        return fire(
+            f"Sub-interpreters are predicted faster here: {compared}.", Score(INTERPRETERS, 1)
+        )
+    if proc.seconds * INTERPRETER_EDGE < sub.seconds:
+        return fire(f"Processes are predicted faster here: {compared}.", Score(INTERPRETERS, -1))
+    return None
 
 
 def _start_cost(f: Facts) -> Fired | None:
@@ -148,8 +185,8 @@ RULES: tuple[Rule, ...] = (
             "closures, nested functions and objects holding locks, sockets or open files do "
             "not pickle with the standard pickler."
         ),
-        example="picklable=False -> processes vetoed",
-        effect="veto: processes",
+        example="picklable=False -> processes and interpreters vetoed",
+        effect="veto: processes, interpreters",
         check=_not_picklable,
     ),
     Rule(
@@ -231,5 +268,26 @@ RULES: tuple[Rule, ...] = (
         example="already_async=True, start_method='fork' -> warning when processes are used",
         effect="warning (when processes are recommended or offloaded to)",
         check=_fork_with_threads,
+    ),
+    Rule(
+        id="CA507",
+        name="interpreters-vs-processes",
+        title="Sub-interpreters or processes: the costs decide (Python 3.14+)",
+        guidance="G5",
+        rationale=(
+            "Both run pure-Python CPU work in parallel and both pickle what they send. A "
+            "sub-interpreter starts without a new process but imports its own copy of every "
+            "module, so on Linux it starts slower than a forked worker and about as fast as "
+            "a forkserver one, and faster than spawn (macOS, Windows). The cost model, with "
+            "this machine's figures, predicts both; a clear difference moves interpreters, "
+            "and a start-up larger than the gain counts against them as CA502 does for "
+            "processes."
+        ),
+        example=(
+            "workload='cpu', tasks=100, task_seconds=0.01, start_method='spawn' on Python "
+            "3.14 -> interpreters +1"
+        ),
+        effect="score: interpreters +1, -1 or -3",
+        check=_interpreters_vs_processes,
     ),
 )

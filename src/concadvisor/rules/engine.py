@@ -13,7 +13,18 @@ from typing import Literal, NamedTuple
 
 from ..errors import RuleError
 from ..profile import Executor
-from .base import ALL_EXECUTORS, Facts, Fired, Note, Offload, Rule, Score, Veto, Warn
+from .base import (
+    ALL_EXECUTORS,
+    Facts,
+    Fired,
+    Note,
+    Offload,
+    Rule,
+    Score,
+    Veto,
+    Warn,
+    available_executors,
+)
 from .catalogue import RULES
 
 __all__ = ["SIMPLICITY", "Decision", "FiredRule", "evaluate", "merge_rules"]
@@ -24,6 +35,7 @@ SIMPLICITY: tuple[Executor, ...] = (
     Executor.THREADS,
     Executor.ASYNCIO,
     Executor.PROCESSES,
+    Executor.INTERPRETERS,
 )
 _SIMPLICITY_INDEX = {executor: i for i, executor in enumerate(SIMPLICITY)}
 
@@ -113,7 +125,8 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
         viable = executor is Executor.SERIAL or not vetoes[executor]
         return (not viable, -scores[executor], _SIMPLICITY_INDEX[executor])
 
-    order = tuple(sorted(ALL_EXECUTORS, key=rank_key))
+    # Only the executors that exist on the assumed interpreter are ranked (DESIGN.md).
+    order = tuple(sorted(available_executors(facts.environment), key=rank_key))
     chosen = order[0]
     offload: Executor | None = None
     offload_rule: str | None = None

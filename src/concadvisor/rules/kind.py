@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._helpers import ASYNCIO, PROCESSES, SERIAL, THREADS, only
-from .base import Facts, Fired, Note, Rule, Score, Veto, Warn, fire
+from ._helpers import ASYNCIO, INTERPRETERS, PROCESSES, SERIAL, THREADS, only
+from .base import Facts, Fired, Rule, Score, Veto, Warn, fire
 from .thresholds import CPU_DOMINANT_FRACTION
 
 _SIMPLEST = fire(
@@ -28,9 +28,10 @@ _NO_COROUTINES_FOR_CPU = fire(
 
 _ONE_USABLE_CPU = fire(
     "Only one usable CPU (affinity or container quota): no executor can speed up CPU "
-    "work; processes and threads only add overhead.",
+    "work; processes, sub-interpreters and threads only add overhead.",
     Veto(PROCESSES),
     Veto(THREADS),
+    Veto(INTERPRETERS),
 )
 
 
@@ -118,19 +119,26 @@ def _cpu_fraction_contradicts_workload(f: Facts) -> Fired | None:
     )
 
 
+#: What a profile cannot tell: whether the task's extension modules load in a sub-interpreter.
+SUBINTERPRETER_CAVEAT = (
+    "InterpreterPoolExecutor needs every extension module the task imports to support "
+    "sub-interpreters: modules without multi-phase initialisation (readline and _curses in "
+    "the standard library, many third-party ones) raise ImportError there, and a profile "
+    "cannot know which you use. Run `concadvisor probe` under Python 3.14+ to check."
+)
+
+
 def _interpreter_pool(f: Facts) -> Fired | None:
     if not f.environment.has_interpreter_pool or f.workload != "cpu" or not f.gil_bound:
         return None
     if not f.many or f.cpus < 2:
         return None
     return fire(
-        "Python 3.14 offers concurrent.futures.InterpreterPoolExecutor: one GIL per "
-        "sub-interpreter, cheaper to start than processes.",
-        Note(
-            "InterpreterPoolExecutor (3.14+) is an alternative to processes here if every "
-            "extension module you use supports sub-interpreters.",
-            when=only(PROCESSES),
-        ),
+        f"CPU-bound Python code on Python 3.14+: each sub-interpreter of an "
+        f"InterpreterPoolExecutor has its own GIL, so {min(f.cpus, f.tasks)} of them can "
+        f"compute in parallel on {f.cpus} usable CPUs, inside one process.",
+        Score(INTERPRETERS, 4),
+        Warn(SUBINTERPRETER_CAVEAT, when=only(INTERPRETERS)),
     )
 
 
@@ -240,8 +248,8 @@ RULES: tuple[Rule, ...] = (
             "cpu.max) limit them. With one, parallel CPU work is impossible and pools only "
             "add overhead."
         ),
-        example="workload='cpu', cpus=1 -> processes and threads vetoed",
-        effect="veto: processes, threads",
+        example="workload='cpu', cpus=1 -> processes, threads and interpreters vetoed",
+        effect="veto: processes, threads, interpreters",
         check=_one_usable_cpu,
     ),
     Rule(
@@ -261,15 +269,17 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="CA109",
         name="interpreter-pool",
-        title="InterpreterPoolExecutor is available (Python 3.14+)",
+        title="Sub-interpreters run CPU-bound Python in parallel (Python 3.14+)",
         guidance="G5",
         rationale=(
             "PEP 734 adds concurrent.futures.InterpreterPoolExecutor in 3.14: each "
             "sub-interpreter has its own GIL, so CPU-bound Python code runs in parallel "
-            "inside one process."
+            "inside one process, scored like processes (CA103); their costs decide between "
+            "the two (CA507). Extension modules without sub-interpreter support refuse to "
+            "load there, which no profile can tell: the warning says so."
         ),
-        example="workload='cpu', tasks=8 on Python 3.14 -> note",
-        effect="note (when processes are recommended)",
+        example="workload='cpu', tasks=8 on Python 3.14 -> interpreters +4, warning",
+        effect="score: interpreters +4; warning (when interpreters are recommended)",
         check=_interpreter_pool,
     ),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..costs.model import describe
-from ._helpers import ASYNCIO, PROCESSES, SERIAL, THREADS, seconds, size
+from ._helpers import ASYNCIO, INTERPRETERS, PROCESSES, SERIAL, THREADS, seconds, size
 from .base import Facts, Fired, Rule, Score, Warn, fire
 from .thresholds import ONE_MACHINE_BYTES, ONE_MACHINE_CPU_SECONDS, SHORT_BATCH_SECONDS, predicted
 
@@ -25,9 +25,12 @@ def _short_batch(f: Facts) -> Fired | None:
         return None
     executors = prediction.executors
     best = executors[THREADS]
-    for name in (PROCESSES, ASYNCIO):
+    pickles = f.profile.picklable
+    for name in (PROCESSES, ASYNCIO, INTERPRETERS):
         other = executors[name]
-        if other.seconds < best.seconds and (name is not PROCESSES or f.profile.picklable):
+        if name is INTERPRETERS and not f.environment.has_interpreter_pool:
+            continue
+        if other.seconds < best.seconds and (name is ASYNCIO or pickles):
             best = other
     saved = prediction.serial_seconds - best.seconds
     if saved >= SHORT_BATCH_SECONDS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._helpers import ASYNCIO, PROCESSES, THREADS, only
+from ._helpers import ASYNCIO, INTERPRETERS, PROCESSES, THREADS, only
 from .base import Facts, Fired, Rule, Score, Warn, fire
 
 _MUTABLE_THREADS = fire(
@@ -28,6 +28,19 @@ _MUTABLE_PROCESSES = fire(
     ),
 )
 
+#: The same where sub-interpreters exist (3.14+): they share no Python objects either.
+_MUTABLE_PROCESSES_OR_INTERPRETERS = fire(
+    "Processes and sub-interpreters share no Python objects: each mutates its own copy, "
+    "and sharing changes needs a Manager, shared memory or messages.",
+    *_MUTABLE_PROCESSES.effects,
+    Score(INTERPRETERS, -2),
+    Warn(
+        "Sub-interpreters do not see each other's changes to shared state (each imports "
+        "its own copy of every module): return results and merge them in the parent.",
+        when=only(INTERPRETERS),
+    ),
+)
+
 _MUTABLE_COROUTINES = fire(
     "Coroutines switch only at 'await': code between two awaits runs without "
     "interruption, so shared state is easier to keep consistent.",
@@ -49,6 +62,8 @@ def _mutable_state_threads(f: Facts) -> Fired | None:
 def _mutable_state_processes(f: Facts) -> Fired | None:
     if f.profile.shared_state != "mutable" or not f.many:
         return None
+    if f.environment.has_interpreter_pool:
+        return _MUTABLE_PROCESSES_OR_INTERPRETERS
     return _MUTABLE_PROCESSES
 
 
@@ -101,7 +116,9 @@ RULES: tuple[Rule, ...] = (
             "complex."
         ),
         example="shared_state='mutable', tasks=10 -> processes -2, warning",
-        effect="score: processes -2; warning when processes are recommended",
+        effect=(
+            "score: processes -2 (and interpreters -2 on 3.14+); warning when either is recommended"
+        ),
         check=_mutable_state_processes,
     ),
     Rule(

@@ -45,6 +45,9 @@ ONE_MACHINE_BYTES: Final = 64 * 2**30
 #: mixed work: a cpu_fraction at or above this makes the CPU part the one to parallelise.
 CPU_DOMINANT_FRACTION: Final = 0.5
 
+#: Sub-interpreters vs processes: one must be predicted this many times faster to count.
+INTERPRETER_EDGE: Final = 1.1
+
 #: mixed work: a cpu_fraction below this makes the CPU part too small to offload.
 NEGLIGIBLE_CPU_FRACTION: Final = 0.1
 
