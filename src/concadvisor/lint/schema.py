@@ -70,6 +70,16 @@ def config_schema(kind: Literal["concadvisor", "pyproject"] = "concadvisor") -> 
                 "enum": ["error", "warning"],
                 "description": "Lowest severity that makes `concadvisor lint` exit 1.",
             },
+            "blocking": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "description": "Qualified names that block the event loop (CA410).",
+            },
+            "not-blocking": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "description": "Qualified names lint should not report as blocking.",
+            },
             "tasks": {
                 "type": "object",
                 "description": "Declared tasks, one table per task name.",

@@ -29,7 +29,7 @@ __all__ = [
     "selector_problem",
 ]
 
-SETTING_KEYS = ("select", "ignore", "fail-on", "tasks", "$schema")
+SETTING_KEYS = ("select", "ignore", "fail-on", "blocking", "not-blocking", "tasks", "$schema")
 FAIL_ON: tuple[Severity, ...] = ("error", "warning")
 _ALL_IDS = tuple(c.id for c in CODES)
 
@@ -60,6 +60,9 @@ class Selection:
 class Settings:
     selection: Selection = field(default_factory=Selection)
     fail_on: Severity = "warning"
+    #: Qualified names added to / removed from the blocking-call knowledge base.
+    blocking: tuple[str, ...] = ()
+    not_blocking: tuple[str, ...] = ()
 
 
 def parse_selector_list(values: Sequence[str]) -> tuple[str, ...]:
@@ -141,7 +144,26 @@ def read_settings(config: ConfigFile, out: list[Diagnostic]) -> Settings:
                     problem=f"expected 'error' or 'warning', got {value!r:.60}",
                 )
             )
-    return Settings(Selection(select, ignore), fail_on)
+    blocking = _names(config, root, "blocking", out)
+    not_blocking = _names(config, root, "not-blocking", out)
+    return Settings(Selection(select, ignore), fail_on, blocking, not_blocking)
+
+
+def _names(
+    config: ConfigFile, root: dict[str, Any], key: str, out: list[Diagnostic]
+) -> tuple[str, ...]:
+    """A list of qualified names (``mylib.fetch``); anything else is a CA303 finding."""
+    value = root.get(key, [])
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(v.strip() for v in value)
+    out.append(
+        CA303.finding(
+            config.location((key,)),
+            key=key,
+            problem=f'expected a list of names such as ["mylib.fetch"], got {value!r:.60}',
+        )
+    )
+    return ()
 
 
 def _root_table(config: ConfigFile) -> dict[str, Any] | None:
