@@ -285,3 +285,117 @@ def test_probe_end_to_end_with_the_real_probe(tmp_path: Path) -> None:
     # CA311, and the measurement, if it completes, says CA350
     assert codes <= {"CA311", "CA350", "CA351"}
     assert "CA311" in codes
+
+
+# -- blocking calls in every coroutine (CA410, CA416-CA419) ------------------------------
+
+COROUTINES = ROOT / "tests" / "data" / "lint" / "coroutines"
+
+
+def test_every_coroutine_expectation_and_nothing_else() -> None:
+    """Every kind of the knowledge base and every interprocedural case, each with a twin
+    (awaited, offloaded, pure, nested sync def) that must stay silent; no task declared."""
+    result = lint_here(COROUTINES)
+    got = {(d.location.path, d.location.line, d.code) for d in result.diagnostics}
+    assert got == expectations(COROUTINES)
+    assert result.tasks == 0
+
+
+def test_chain_through_project_helpers_is_in_message_and_related() -> None:
+    result = lint_here(COROUTINES)
+    (found,) = [
+        d
+        for d in result.diagnostics
+        if d.location.path.endswith("service.py") and d.location.line == 11
+    ]
+    assert found.code == "CA418"
+    assert "(fetch() → load_config() → read_json() → open())" in found.message
+    assert [(r.path, r.line) for r in found.related] == [
+        ("proj/app/config.py", 13),
+        ("proj/app/config.py", 8),
+    ]
+
+
+def _lint_source(tmp_path: Path, source: str, config: str = "") -> list[tuple[int, str]]:
+    (tmp_path / "mod.py").write_text(source, encoding="utf-8")
+    if config:
+        (tmp_path / "concadvisor.toml").write_text(config, encoding="utf-8")
+    result = lint_here(tmp_path)
+    return sorted((d.location.line, d.code) for d in result.diagnostics)
+
+
+def _knowledge_cases() -> list[tuple[str, str]]:
+    from concadvisor.lint.codes import BLOCKING_CODES
+    from concadvisor.lint.knowledge import FUNCTIONS
+
+    return [(name, BLOCKING_CODES[entry.kind].id) for name, entry in sorted(FUNCTIONS.items())]
+
+
+@pytest.mark.parametrize(("name", "code"), _knowledge_cases())
+def test_every_table_function_is_found_through_an_alias_and_silent_when_offloaded(
+    tmp_path: Path, name: str, code: str
+) -> None:
+    module, _, attr = name.rpartition(".")
+    if module == "builtins":
+        call, imports = attr, ""
+    else:
+        call, imports = f"alias_.{attr}", f"import {module} as alias_\n"
+    source = (
+        f"import asyncio\n{imports}\n\nasync def direct():\n    {call}()\n\n\n"
+        f"async def offloaded():\n    await asyncio.to_thread({call})\n\n\n"
+        f"async def awaited():\n    await {call}()\n\n\n"
+        f"async def nested():\n    def later():\n        {call}()\n    return later\n"
+    )
+    assert _lint_source(tmp_path, source) == [(imports.count("\n") + 5, code)]
+
+
+def test_configured_blocking_and_not_blocking(tmp_path: Path) -> None:
+    source = "import os.path\nimport mylib\n\n\nasync def f():\n    mylib.fetch()\n    os.path.exists('x')\n"
+    assert _lint_source(tmp_path, source) == [(7, "CA418")]
+    config = 'blocking = ["mylib.fetch"]\nnot-blocking = ["os.path.exists"]\n'
+    assert _lint_source(tmp_path, source, config) == [(6, "CA410")]
+
+
+def test_bad_blocking_setting_is_a_ca303(tmp_path: Path) -> None:
+    found = _lint_source(tmp_path, "", 'blocking = "mylib.fetch"\n')
+    assert found == [(1, "CA303")]
+
+
+def test_declared_async_target_keeps_task_ignore_and_declaration(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import time\n\n\nasync def job():\n    time.sleep(1)\n\n\nasync def other():\n    time.sleep(1)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "concadvisor.toml").write_text(
+        '[tasks.job]\nworkload = "io"\nexecutor = "asyncio"\nasync_libraries = true\n'
+        'tasks = 100\ntarget = "app:job"\nignore = ["CA410"]\n',
+        encoding="utf-8",
+    )
+    result = lint_here(tmp_path)
+    blocking = [(d.location.line, d.task) for d in result.diagnostics if d.code == "CA410"]
+    assert blocking == [(9, None)]  # job's own finding is ignored by its task
+
+
+def test_each_file_is_parsed_once_whatever_the_number_of_tasks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ast as ast_module
+
+    (tmp_path / "app.py").write_text(
+        "import time\n\n\nasync def job():\n    time.sleep(1)\n", encoding="utf-8"
+    )
+    tasks = "".join(
+        f'[tasks.t{i}]\nworkload = "io"\nexecutor = "asyncio"\ntarget = "app:job"\n'
+        for i in range(20)
+    )
+    (tmp_path / "concadvisor.toml").write_text(tasks, encoding="utf-8")
+    parsed: list[str] = []
+    real_parse = ast_module.parse
+
+    def counting_parse(source: Any, filename: str = "<unknown>", *args: Any, **kw: Any) -> Any:
+        parsed.append(str(filename))
+        return real_parse(source, filename, *args, **kw)
+
+    monkeypatch.setattr(ast_module, "parse", counting_parse)
+    lint_here(tmp_path)
+    assert [p for p in parsed if p.endswith("app.py")] == [str(tmp_path / "app.py")]

@@ -349,7 +349,12 @@ class _Scanner:
                     facts.blocking.append(BlockingHit(line, column, shown, kind.kind, kind.instead))
                 return
             if owner is not None:
-                facts.calls.append(CallSite(line, column, shown, f"{owner}.{func.attr}"))
+                method = f"{owner}.{func.attr}"
+                entry = self.knowledge.function(method)
+                if entry is not None:
+                    facts.blocking.append(BlockingHit(line, column, shown, entry.kind, entry.instead))
+                else:
+                    facts.calls.append(CallSite(line, column, shown, method))
                 return
             if (
                 isinstance(func.value, ast.Name)
