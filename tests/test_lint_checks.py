@@ -350,7 +350,10 @@ def test_every_table_function_is_found_through_an_alias_and_silent_when_offloade
 
 
 def test_configured_blocking_and_not_blocking(tmp_path: Path) -> None:
-    source = "import os.path\nimport mylib\n\n\nasync def f():\n    mylib.fetch()\n    os.path.exists('x')\n"
+    source = (
+        "import os.path\nimport mylib\n\n\nasync def f():\n"
+        "    mylib.fetch()\n    os.path.exists('x')\n"
+    )
     assert _lint_source(tmp_path, source) == [(7, "CA418")]
     config = 'blocking = ["mylib.fetch"]\nnot-blocking = ["os.path.exists"]\n'
     assert _lint_source(tmp_path, source, config) == [(6, "CA410")]
@@ -363,7 +366,8 @@ def test_bad_blocking_setting_is_a_ca303(tmp_path: Path) -> None:
 
 def test_declared_async_target_keeps_task_ignore_and_declaration(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(
-        "import time\n\n\nasync def job():\n    time.sleep(1)\n\n\nasync def other():\n    time.sleep(1)\n",
+        "import time\n\n\nasync def job():\n    time.sleep(1)\n\n\n"
+        "async def other():\n    time.sleep(1)\n",
         encoding="utf-8",
     )
     (tmp_path / "concadvisor.toml").write_text(

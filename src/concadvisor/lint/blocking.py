@@ -352,7 +352,8 @@ class _Scanner:
                 method = f"{owner}.{func.attr}"
                 entry = self.knowledge.function(method)
                 if entry is not None:
-                    facts.blocking.append(BlockingHit(line, column, shown, entry.kind, entry.instead))
+                    hit = BlockingHit(line, column, shown, entry.kind, entry.instead)
+                    facts.blocking.append(hit)
                 else:
                     facts.calls.append(CallSite(line, column, shown, method))
                 return

@@ -61,7 +61,7 @@ async def processes() -> None:
     await asyncio.create_subprocess_exec("true")
 
 
-async def files(p: Path, maybe: Optional[Path] = None) -> None:
+async def files(p: Path, maybe: Optional[Path] = None) -> None:  # noqa: UP045
     with open("x.txt") as f:  # expect: CA418
         f.read()  # expect: CA418
     p.read_text()  # expect: CA418
