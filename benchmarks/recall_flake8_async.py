@@ -28,10 +28,21 @@ from collections import Counter
 from pathlib import Path
 
 FIXTURES = (
-    "async210.py async211.py async212.py async22x.py async22x_asyncio.py async232.py "
-    "async232_asyncio.py async23x.py async23x_asyncio.py async240.py async250.py "
-    "async250_multi_library.py async251.py async251_multi_library.py"
-).split()
+    "async210.py",
+    "async211.py",
+    "async212.py",
+    "async22x.py",
+    "async22x_asyncio.py",
+    "async232.py",
+    "async232_asyncio.py",
+    "async23x.py",
+    "async23x_asyncio.py",
+    "async240.py",
+    "async250.py",
+    "async250_multi_library.py",
+    "async251.py",
+    "async251_multi_library.py",
+)
 #: One line, so every line number moves by exactly one.
 PRELUDE = (
     "import io, os, os.path, subprocess, time, urllib, urllib.request, httpx, httpx2, "

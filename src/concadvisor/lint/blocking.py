@@ -335,11 +335,10 @@ class _Scanner:
         func = call.func
         if isinstance(func, ast.Attribute):
             owner = self.type_of(func.value, scope)
-            receiver = func.value
-            if isinstance(receiver, (ast.Name, ast.Attribute)):
-                shown = f"{ast.unparse(receiver)}.{func.attr}"
-            else:  # Path(p).read_text(): the type, not the whole expression
-                shown = f"{(owner or '').rpartition('.')[2] or '...'}.{func.attr}"
+            receiver = _dotted(func.value)
+            if receiver is None:  # Path(p).read_text(): the type, not the whole expression
+                receiver = (owner or "").rpartition(".")[2] or "..."
+            shown = f"{receiver}.{func.attr}"
             if owner is not None and owner in TYPES:
                 kind = TYPES[owner]
                 if (
@@ -366,7 +365,19 @@ class _Scanner:
                 facts.calls.append(CallSite(line, column, shown, callee))
                 return
         if name is not None:
-            facts.calls.append(CallSite(line, column, ast.unparse(func), name))
+            facts.calls.append(CallSite(line, column, _dotted(func) or name, name))
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` as written, or None for anything but names and attributes."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def module_facts(

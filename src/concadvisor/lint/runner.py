@@ -8,6 +8,7 @@ sort.  Each Python file is read and parsed once per run (:func:`load_module` cac
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -269,6 +270,11 @@ def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _display(path: Path, base: Path | None) -> str:
+    return display_path(path, base)
+
+
 def _settings_for(path: Path, run: _Run) -> Settings:
     """The settings of the nearest configuration file above ``path``."""
     for directory in path.parents:
@@ -284,8 +290,9 @@ def _coroutine_diagnostic(
     options: LintOptions,
 ) -> Diagnostic:
     def location(path: Path, line: int, column: int) -> Location:
-        display = display_path(path, options.base)
-        return Location(display, line, char_column(sources[path], line, column))
+        return Location(
+            _display(path, options.base), line, char_column(sources[path], line, column)
+        )
 
     function = found.coroutine.name.replace(".<locals>", "")
     head, *rest = found.chain
