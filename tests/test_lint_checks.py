@@ -403,3 +403,22 @@ def test_each_file_is_parsed_once_whatever_the_number_of_tasks(
     monkeypatch.setattr(ast_module, "parse", counting_parse)
     lint_here(tmp_path)
     assert [p for p in parsed if p.endswith("app.py")] == [str(tmp_path / "app.py")]
+
+
+def test_code_facts_feed_the_profile(tmp_path: Path) -> None:
+    """A lambda target is not picklable and an async def target is already async, whether
+    or not the table says so; a declared value wins."""
+    (tmp_path / "app.py").write_text(
+        "square = lambda x: x * x\n\n\nasync def fetch():\n    return 1\n", encoding="utf-8"
+    )
+    tasks = (
+        '[tasks.sq]\nworkload = "cpu"\ntasks = 500\ntask_seconds = 0.05\n'
+        'executor = "processes"\ntarget = "app:square"\n\n'
+        '[tasks.declared]\nworkload = "cpu"\ntasks = 500\ntask_seconds = 0.05\n'
+        'executor = "processes"\ntarget = "app:square"\npicklable = true\n'
+    )
+    (tmp_path / "concadvisor.toml").write_text(tasks, encoding="utf-8")
+    result = lint_here(tmp_path)
+    by_task = {(d.task, d.code) for d in result.diagnostics}
+    assert ("sq", "CA324") in by_task
+    assert ("declared", "CA324") not in by_task

@@ -31,6 +31,7 @@ from .targets import (
     clear_caches,
     find_definition,
     load_module,
+    parse_target,
     resolve_module,
 )
 
@@ -160,7 +161,8 @@ def _lint_config(config: ConfigFile, run: _Run) -> tuple[list[Diagnostic], int]:
                 )
             )
             continue
-        decl = check_task(config, name, table, out, run.options.environment)
+        facts = _code_facts(config, table)
+        decl = check_task(config, name, {**table, **facts}, out, run.options.environment)
         ignores[name] = decl.ignore
         out.extend(_check_code(decl, run))
         if run.options.probe:
@@ -187,6 +189,30 @@ def _filter(
         if selection.enabled(diagnostic.code, extra):
             kept.append(replace(diagnostic, fail_on=fail_on))
     return kept
+
+
+def _code_facts(config: ConfigFile, table: dict[str, Any]) -> dict[str, bool]:
+    """Profile fields the target's code makes evident, for those the table leaves out: an
+    ``async def`` is ``already_async``; a lambda or closure is not ``picklable``."""
+    value = table.get("target")
+    spec = parse_target(value) if isinstance(value, str) else None
+    if spec is None:
+        return {}
+    resolved = resolve_module(spec, config.path.parent)
+    if not isinstance(resolved, Path):
+        return {}
+    source = load_module(resolved)
+    if source.tree is None:
+        return {}
+    definition = find_definition(source.tree, spec.attr)
+    if isinstance(definition, NotDefined):
+        return {}
+    facts: dict[str, bool] = {}
+    if definition.kind == "async":
+        facts["already_async"] = True
+    elif definition.kind in ("lambda", "closure"):
+        facts["picklable"] = False
+    return {key: fact for key, fact in facts.items() if key not in table}
 
 
 def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
