@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+import keyword
 import os
 import re
 import shutil
@@ -10,6 +13,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from concadvisor import Executor
 from concadvisor.lint import LintOptions, lint_paths, probing
@@ -422,3 +427,28 @@ def test_code_facts_feed_the_profile(tmp_path: Path) -> None:
     by_task = {(d.task, d.code) for d in result.diagnostics}
     assert ("sq", "CA324") in by_task
     assert ("declared", "CA324") not in by_task
+
+
+_IDENTIFIERS = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
+    lambda name: not keyword.iskeyword(name) and name not in dir(builtins)
+)
+
+
+@given(alias=_IDENTIFIERS, variable=_IDENTIFIERS, depth=st.integers(0, 3))
+@settings(max_examples=60, deadline=None)
+def test_findings_do_not_depend_on_the_names_chosen(alias: str, variable: str, depth: int) -> None:
+    """Whatever the alias and variable names, a session's method is found through the
+    import; the same call inside ``depth`` nested sync defs is not on the loop."""
+    from concadvisor.lint.blocking import Knowledge, module_facts
+    from concadvisor.lint.callgraph import coroutine_findings
+
+    assume(alias != variable)
+    nested = "".join(f"{'    ' * (i + 1)}def inner{i}():\n" for i in range(depth))
+    indent = "    " * (depth + 1)
+    source = (
+        f"import requests as {alias}\n\n\nasync def main():\n"
+        f"    {variable} = {alias}.Session()\n{nested}{indent}{variable}.get('u')\n"
+    )
+    facts = module_facts(ast.parse(source), Path("mod.py"), Knowledge())
+    found = [(f.chain[0].line, f.hit.kind) for f in coroutine_findings([facts])]
+    assert found == ([(6, "http")] if depth == 0 else [])
