@@ -131,6 +131,24 @@ def imports_of(body: Iterable[ast.stmt], package: str) -> dict[str, str]:
     return names
 
 
+#: Nodes :meth:`_Scanner.visit` handles itself; every other node is walked through.
+_SPECIAL: frozenset[type[ast.AST]] = frozenset(
+    {
+        ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Assign,
+        ast.AnnAssign, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.Await, ast.Call,
+        ast.Import, ast.ImportFrom,
+    }
+)  # fmt: skip
+#: Nodes with nothing to look at inside.
+_LEAVES: frozenset[type[ast.AST]] = frozenset(
+    {ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue}
+    | set(ast.operator.__subclasses__())
+    | set(ast.cmpop.__subclasses__())
+    | set(ast.unaryop.__subclasses__())
+    | set(ast.boolop.__subclasses__())
+)
+
+
 @dataclass(slots=True)
 class _Scope:
     names: dict[str, str]
@@ -225,7 +243,13 @@ class _Scanner:
             self.visit(statement, scope)
 
     def visit(self, node: ast.AST, scope: _Scope) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        node_type = type(node)
+        if node_type in _LEAVES:
+            return
+        if node_type not in _SPECIAL:  # the common case, checked first: lint must stay fast
+            for child in ast.iter_child_nodes(node):
+                self.visit(child, scope)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.function(node, scope)
         elif isinstance(node, ast.ClassDef):
             for expr in [*node.decorator_list, *node.bases]:
@@ -259,12 +283,13 @@ class _Scanner:
             self.body(node.orelse, scope)
         elif isinstance(node, ast.Await):
             if isinstance(node.value, ast.Call):
-                self.call_parts(node.value, scope)
+                self.call_parts(node.value, self.qualified(node.value.func, scope), scope)
             else:
                 self.visit(node.value, scope)
         elif isinstance(node, ast.Call):
-            self.call(node, scope)
-            self.call_parts(node, scope)
+            name = self.qualified(node.func, scope)
+            self.call(node, name, scope)
+            self.call_parts(node, name, scope)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             scope.names.update(imports_of([node], self.package))
             for alias in node.names:
@@ -277,9 +302,9 @@ class _Scanner:
         if not isinstance(target, ast.Name):
             self.visit(target, scope)
 
-    def call_parts(self, call: ast.Call, scope: _Scope) -> None:
+    def call_parts(self, call: ast.Call, name: str | None, scope: _Scope) -> None:
         self.visit(call.func, scope)
-        if self.qualified(call.func, scope) in OFFLOADERS:
+        if name in OFFLOADERS:
             return
         for arg in [*call.args, *(k.value for k in call.keywords)]:
             self.visit(arg, scope)
@@ -318,11 +343,11 @@ class _Scanner:
         inner = _Scope(names, types, facts, cls, f"{qual}.<locals>.")
         self.body(node.body, inner)
 
-    def call(self, call: ast.Call, scope: _Scope) -> None:
+    def call(self, call: ast.Call, name: str | None, scope: _Scope) -> None:
+        """Record ``call`` (its function resolved to ``name``) if it runs in a function."""
         facts = scope.facts
         if facts is None:
             return
-        name = self.qualified(call.func, scope)
         line, column = call.lineno, call.col_offset
         if name is not None:
             entry = self.knowledge.function(name)
