@@ -8,7 +8,6 @@ sort.  Each Python file is read and parsed once per run (:func:`load_module` cac
 from __future__ import annotations
 
 import ast
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -273,9 +272,20 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class _Scanned:
+    """A module whose coroutines are checked: its source, settings and displayed path."""
+
+    source: ModuleSource
+    settings: Settings
+    display: str
+
+
 def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
     """CA410, CA416-CA419: blocking calls on the loop in every ``async def`` of ``paths``."""
-    sources: dict[Path, ModuleSource] = {}
+    # Keyed by the identity of each module's Path object, which the facts carry along:
+    # hashing Paths was a tenth of the run on a large tree.
+    scanned: dict[int, _Scanned] = {}
     modules: list[ModuleFacts] = []
     for path in dict.fromkeys(paths):
         source = load_module(path)
@@ -283,22 +293,18 @@ def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
             continue  # a declared target's module says so (CA404); others are not ours
         settings = _settings_for(path, run)
         knowledge = Knowledge(frozenset(settings.blocking), frozenset(settings.not_blocking))
-        sources[path] = source
+        scanned[id(path)] = _Scanned(source, settings, display_path(path, run.options.base))
         modules.append(module_facts(source.tree, path, knowledge))
     out: list[Diagnostic] = []
     for found in coroutine_findings(modules):
-        declared = run.targets.get((found.coroutine.path, found.coroutine.line))
+        declared = None
+        if run.targets:
+            declared = run.targets.get((found.coroutine.path, found.coroutine.line))
         ignores = {declared.task: declared.ignore} if declared is not None else {}
-        diagnostic = _coroutine_diagnostic(found, sources, declared, run.options)
-        out.extend(
-            _filter([diagnostic], _settings_for(found.coroutine.path, run), ignores, run.options)
-        )
+        diagnostic = _coroutine_diagnostic(found, scanned, declared)
+        settings = scanned[id(found.coroutine.path)].settings
+        out.extend(_filter([diagnostic], settings, ignores, run.options))
     return out
-
-
-@functools.lru_cache(maxsize=4096)
-def _display(path: Path, base: Path | None) -> str:
-    return display_path(path, base)
 
 
 def _settings_for(path: Path, run: _Run) -> Settings:
@@ -310,15 +316,11 @@ def _settings_for(path: Path, run: _Run) -> Settings:
 
 
 def _coroutine_diagnostic(
-    found: CoroutineFinding,
-    sources: dict[Path, ModuleSource],
-    declared: _DeclaredTarget | None,
-    options: LintOptions,
+    found: CoroutineFinding, scanned: dict[int, _Scanned], declared: _DeclaredTarget | None
 ) -> Diagnostic:
     def location(path: Path, line: int, column: int) -> Location:
-        return Location(
-            _display(path, options.base), line, char_column(sources[path], line, column)
-        )
+        module = scanned[id(path)]
+        return Location(module.display, line, char_column(module.source, line, column))
 
     function = found.coroutine.name.replace(".<locals>", "")
     head, *rest = found.chain
