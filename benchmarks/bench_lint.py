@@ -1,17 +1,26 @@
-"""Benchmark: lint a generated project of N task profiles plus their target modules.
+"""Benchmark: lint a generated project of N task profiles plus their target modules, and a
+generated source tree of ~100k lines with ~3,000 coroutines and no configuration.
 
-Target: 1,000 profiles in under 1 s without --probe, linear in size.
+Targets: 1,000 profiles in under 1 s without --probe, linear in size; the tree in <= 2 s
+through the command line.
 
-    python benchmarks/bench_lint.py            # 250, 500, 1000, 2000 profiles
+    python benchmarks/bench_lint.py            # 250, 500, 1000, 2000 profiles, then the tree
     python benchmarks/bench_lint.py 1000       # one size
+    python benchmarks/bench_lint.py --tree [--ruff PATH] [--flake8-async PATH]
 
-Prints, per size, the best of 3 in-process runs (``lint_paths``) and one full command-line
-run (``python -m concadvisor lint``, interpreter start-up included).
+For profiles, prints the best of 3 in-process runs (``lint_paths``) and one full
+command-line run (``python -m concadvisor lint``, interpreter start-up included).  For the
+tree, the best of 3 command-line runs of ours, and of ruff (``--select ASYNC``) and
+flake8-async (``--enable=ASYNC2``) when found on PATH or given -- install them in a
+virtualenv outside the project, they are not its dependencies.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,12 +95,113 @@ def measure(size: int) -> tuple[float, float, int]:
     return best, cli, findings
 
 
+_TREE_UNIT = """
+
+def helper_{n}(path: str) -> str:
+    value = pure_{n}(len(path))
+    if value > {n}:
+        return load_{n}(path)
+    return str(value)
+
+
+def pure_{n}(x: int) -> int:
+    total = 0
+    for i in range(x):
+        total += i * {n}
+    return total
+
+
+def load_{n}(path: str) -> str:
+    with open(path) as handle:
+        return handle.read()
+
+
+class Service{n}:
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    def fetch(self) -> str:
+        return helper_{n}(self.root)
+
+
+async def handler_{n}(url: str) -> str:
+    await asyncio.sleep(0)
+    service = Service{n}(url)
+    data = await asyncio.to_thread(service.fetch)
+    {blocking}
+    return data + other.helper_{m}(url)
+"""
+_BLOCKING = ("time.sleep(0)", "requests.get(url)", "os.path.exists(url)", "pass")
+
+
+def make_tree(root: Path, modules: int = 300, units: int = 10) -> tuple[int, int]:
+    """``modules`` modules of ``units`` coroutines (and their helpers): (lines, coroutines).
+
+    Every coroutine calls a helper of the next module that may open a file: one chain each."""
+    package = root / "tree"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    lines = 0
+    for index in range(modules):
+        parts = [
+            "import asyncio\nimport os.path\nimport time\n\nimport requests\n\n"
+            f"from . import mod{(index + 1) % modules:03d} as other\n"
+        ]
+        for unit in range(units):
+            n = index * units + unit
+            m = ((index + 1) % modules) * units + unit
+            parts.append(_TREE_UNIT.format(n=n, m=m, blocking=_BLOCKING[n % 4]))
+        text = "".join(parts)
+        lines += text.count("\n")
+        (package / f"mod{index:03d}.py").write_text(text)
+    return lines, modules * units
+
+
+def _best_of(command: list[str], cwd: Path, runs: int = 3) -> tuple[float, str]:
+    best, out = float("inf"), ""
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+        best = min(best, time.perf_counter() - start)
+        out = proc.stdout
+    return best, out
+
+
+def measure_tree(ruff: str | None, flake8_async: str | None) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        lines, coroutines = make_tree(root)
+        print(f"tree: {lines} lines, {coroutines} coroutines in 300 modules, no configuration")
+        command = [sys.executable, "-m", "concadvisor", "lint", ".", "--format", "json"]
+        ours, out = _best_of(command, root)
+        found = len(json.loads(out)["findings"])
+        print(f"  concadvisor lint  {ours:6.3f}s  {found} findings (target <= 2 s)")
+        if ruff:
+            command = [ruff, "check", "--isolated", "--no-cache", "--select", "ASYNC", "."]
+            took, out = _best_of([*command, "--output-format", "concise"], root)
+            print(f"  ruff ASYNC        {took:6.3f}s  {out.count(' ASYNC')} findings")
+        if flake8_async:
+            files = sorted(str(p) for p in (root / "tree").glob("*.py"))
+            took, out = _best_of([flake8_async, "--enable=ASYNC2", *files], root)
+            print(f"  flake8-async      {took:6.3f}s  {out.count(' ASYNC')} findings")
+
+
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [250, 500, 1000, 2000]
-    print(f"{'profiles':>8}  {'in-process':>10}  {'per 1k':>8}  {'CLI':>7}  findings")
-    for size in sizes:
-        best, cli, findings = measure(size)
-        print(f"{size:>8}  {best:>9.3f}s  {best * 1000 / size:>7.3f}s  {cli:>6.3f}s  {findings}")
+    parser = argparse.ArgumentParser(description="Benchmark concadvisor lint.")
+    parser.add_argument("sizes", nargs="*", type=int, help="numbers of profiles")
+    parser.add_argument("--tree", action="store_true", help="only the generated source tree")
+    parser.add_argument("--ruff", default=shutil.which("ruff"))
+    parser.add_argument("--flake8-async", dest="flake8_async", default=shutil.which("flake8-async"))
+    args = parser.parse_args()
+    if not args.tree:
+        print(f"{'profiles':>8}  {'in-process':>10}  {'per 1k':>8}  {'CLI':>7}  findings")
+        for size in args.sizes or [250, 500, 1000, 2000]:
+            best, cli, findings = measure(size)
+            print(
+                f"{size:>8}  {best:>9.3f}s  {best * 1000 / size:>7.3f}s  {cli:>6.3f}s  {findings}"
+            )
+    if args.tree or not args.sizes:
+        measure_tree(args.ruff, args.flake8_async)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+import keyword
 import os
 import re
 import shutil
@@ -10,6 +13,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from concadvisor import Executor, detect_environment
 from concadvisor.executors import available
@@ -63,7 +68,7 @@ def test_positions_of_inline_tables_and_array_elements() -> None:
     assert by_code[("types/concadvisor.toml", "CA302", 5)] == 47
     assert by_code[("pyproject.toml", "CA303", 5)] == 20
     # ast columns are converted from UTF-8 bytes to code points
-    assert by_code[("src/pkg/aio.py", "CA410", 14)] == 12
+    assert by_code[("src/pkg/aio.py", "CA416", 14)] == 12
 
 
 _RULE_IDS = re.compile(r"\bCA[125-8]\d\d\b")
@@ -96,7 +101,7 @@ def test_demo_matches_expected_file() -> None:
 def test_select_ignore_and_fail_on_from_the_command_line() -> None:
     only = run_cli("lint", "--select", "CA41", "--ignore", "CA410,CA414", cwd=DEMO)
     codes = {line.split()[1] for line in only.stdout.splitlines()[:-1]}
-    assert codes == {"CA411", "CA412", "CA413", "CA415"}
+    assert codes == {"CA411", "CA412", "CA413", "CA415", "CA416", "CA417", "CA418"}
     assert only.returncode == 1
     warnings = run_cli("lint", "--select", "CA311,CA320", "--fail-on", "error", cwd=DEMO)
     assert "CA311" in warnings.stdout and "CA320" in warnings.stdout
@@ -295,3 +300,165 @@ def test_probe_end_to_end_with_the_real_probe(tmp_path: Path) -> None:
     # CA311, and the measurement, if it completes, says CA350
     assert codes <= {"CA311", "CA350", "CA351"}
     assert "CA311" in codes
+
+
+# -- blocking calls in every coroutine (CA410, CA416-CA419) ------------------------------
+
+COROUTINES = ROOT / "tests" / "data" / "lint" / "coroutines"
+
+
+def test_every_coroutine_expectation_and_nothing_else() -> None:
+    """Every kind of the knowledge base and every interprocedural case, each with a twin
+    (awaited, offloaded, pure, nested sync def) that must stay silent; no task declared."""
+    result = lint_here(COROUTINES)
+    got = {(d.location.path, d.location.line, d.code) for d in result.diagnostics}
+    assert got == expectations(COROUTINES)
+    assert result.tasks == 0
+
+
+def test_chain_through_project_helpers_is_in_message_and_related() -> None:
+    result = lint_here(COROUTINES)
+    (found,) = [
+        d
+        for d in result.diagnostics
+        if d.location.path.endswith("service.py") and d.location.line == 11
+    ]
+    assert found.code == "CA418"
+    assert "(fetch() → load_config() → read_json() → open())" in found.message
+    assert [(r.path, r.line) for r in found.related] == [
+        ("proj/app/config.py", 13),
+        ("proj/app/config.py", 8),
+    ]
+
+
+def _lint_source(tmp_path: Path, source: str, config: str = "") -> list[tuple[int, str]]:
+    (tmp_path / "mod.py").write_text(source, encoding="utf-8")
+    if config:
+        (tmp_path / "concadvisor.toml").write_text(config, encoding="utf-8")
+    result = lint_here(tmp_path)
+    return sorted((d.location.line, d.code) for d in result.diagnostics)
+
+
+def _knowledge_cases() -> list[tuple[str, str]]:
+    from concadvisor.lint.codes import BLOCKING_CODES
+    from concadvisor.lint.knowledge import FUNCTIONS
+
+    return [(name, BLOCKING_CODES[entry.kind].id) for name, entry in sorted(FUNCTIONS.items())]
+
+
+@pytest.mark.parametrize(("name", "code"), _knowledge_cases())
+def test_every_table_function_is_found_through_an_alias_and_silent_when_offloaded(
+    tmp_path: Path, name: str, code: str
+) -> None:
+    module, _, attr = name.rpartition(".")
+    if module == "builtins":
+        call, imports = attr, ""
+    else:
+        call, imports = f"alias_.{attr}", f"import {module} as alias_\n"
+    source = (
+        f"import asyncio\n{imports}\n\nasync def direct():\n    {call}()\n\n\n"
+        f"async def offloaded():\n    await asyncio.to_thread({call})\n\n\n"
+        f"async def awaited():\n    await {call}()\n\n\n"
+        f"async def nested():\n    def later():\n        {call}()\n    return later\n"
+    )
+    assert _lint_source(tmp_path, source) == [(imports.count("\n") + 5, code)]
+
+
+def test_configured_blocking_and_not_blocking(tmp_path: Path) -> None:
+    source = (
+        "import os.path\nimport mylib\n\n\nasync def f():\n"
+        "    mylib.fetch()\n    os.path.exists('x')\n"
+    )
+    assert _lint_source(tmp_path, source) == [(7, "CA418")]
+    config = 'blocking = ["mylib.fetch"]\nnot-blocking = ["os.path.exists"]\n'
+    assert _lint_source(tmp_path, source, config) == [(6, "CA410")]
+
+
+def test_bad_blocking_setting_is_a_ca303(tmp_path: Path) -> None:
+    found = _lint_source(tmp_path, "", 'blocking = "mylib.fetch"\n')
+    assert found == [(1, "CA303")]
+
+
+def test_declared_async_target_keeps_task_ignore_and_declaration(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import time\n\n\nasync def job():\n    time.sleep(1)\n\n\n"
+        "async def other():\n    time.sleep(1)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "concadvisor.toml").write_text(
+        '[tasks.job]\nworkload = "io"\nexecutor = "asyncio"\nasync_libraries = true\n'
+        'tasks = 100\ntarget = "app:job"\nignore = ["CA410"]\n',
+        encoding="utf-8",
+    )
+    result = lint_here(tmp_path)
+    blocking = [(d.location.line, d.task) for d in result.diagnostics if d.code == "CA410"]
+    assert blocking == [(9, None)]  # job's own finding is ignored by its task
+
+
+def test_each_file_is_parsed_once_whatever_the_number_of_tasks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ast as ast_module
+
+    (tmp_path / "app.py").write_text(
+        "import time\n\n\nasync def job():\n    time.sleep(1)\n", encoding="utf-8"
+    )
+    tasks = "".join(
+        f'[tasks.t{i}]\nworkload = "io"\nexecutor = "asyncio"\ntarget = "app:job"\n'
+        for i in range(20)
+    )
+    (tmp_path / "concadvisor.toml").write_text(tasks, encoding="utf-8")
+    parsed: list[str] = []
+    real_parse = ast_module.parse
+
+    def counting_parse(source: Any, filename: str = "<unknown>", *args: Any, **kw: Any) -> Any:
+        parsed.append(str(filename))
+        return real_parse(source, filename, *args, **kw)
+
+    monkeypatch.setattr(ast_module, "parse", counting_parse)
+    lint_here(tmp_path)
+    assert [p for p in parsed if p.endswith("app.py")] == [str(tmp_path / "app.py")]
+
+
+def test_code_facts_feed_the_profile(tmp_path: Path) -> None:
+    """A lambda target is not picklable and an async def target is already async, whether
+    or not the table says so; a declared value wins."""
+    (tmp_path / "app.py").write_text(
+        "square = lambda x: x * x\n\n\nasync def fetch():\n    return 1\n", encoding="utf-8"
+    )
+    tasks = (
+        '[tasks.sq]\nworkload = "cpu"\ntasks = 500\ntask_seconds = 0.05\n'
+        'executor = "processes"\ntarget = "app:square"\n\n'
+        '[tasks.declared]\nworkload = "cpu"\ntasks = 500\ntask_seconds = 0.05\n'
+        'executor = "processes"\ntarget = "app:square"\npicklable = true\n'
+    )
+    (tmp_path / "concadvisor.toml").write_text(tasks, encoding="utf-8")
+    result = lint_here(tmp_path)
+    by_task = {(d.task, d.code) for d in result.diagnostics}
+    assert ("sq", "CA324") in by_task
+    assert ("declared", "CA324") not in by_task
+
+
+_IDENTIFIERS = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
+    lambda name: not keyword.iskeyword(name) and name not in dir(builtins)
+)
+
+
+@given(alias=_IDENTIFIERS, variable=_IDENTIFIERS, depth=st.integers(0, 3))
+@settings(max_examples=60, deadline=None)
+def test_findings_do_not_depend_on_the_names_chosen(alias: str, variable: str, depth: int) -> None:
+    """Whatever the alias and variable names, a session's method is found through the
+    import; the same call inside ``depth`` nested sync defs is not on the loop."""
+    from concadvisor.lint.blocking import Knowledge, module_facts
+    from concadvisor.lint.callgraph import coroutine_findings
+
+    assume(alias != variable)
+    nested = "".join(f"{'    ' * (i + 1)}def inner{i}():\n" for i in range(depth))
+    indent = "    " * (depth + 1)
+    source = (
+        f"import requests as {alias}\n\n\nasync def main():\n"
+        f"    {variable} = {alias}.Session()\n{nested}{indent}{variable}.get('u')\n"
+    )
+    facts = module_facts(ast.parse(source), Path("mod.py"), Knowledge())
+    found = [(f.chain[0].line, f.hit.kind) for f in coroutine_findings([facts])]
+    assert found == ([(6, "http")] if depth == 0 else [])

@@ -1,4 +1,5 @@
-"""Static checks of a target's code (CA41x), with :mod:`ast`; user code is never imported.
+"""Static checks of a target's code (CA411-CA415), with :mod:`ast`; user code is never
+imported.  Blocking calls in coroutines (CA410, CA416-CA419) are :mod:`.callgraph`'s.
 
 Names are resolved through the module's imports (module-level and in the function), so
 ``from time import sleep`` and ``import urllib.request as ur`` are recognised; a local
@@ -12,60 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..profile import Executor
-from .codes import CA410, CA411, CA412, CA413, CA414, CA415, LintCode
+from .codes import CA411, CA412, CA413, CA414, CA415, LintCode
 from .diagnostics import Diagnostic, Location
 from .targets import ModuleSource, TargetDef, char_column
 
 __all__ = ["CodeFinding", "check_module", "check_target", "import_map"]
 
-#: Qualified call -> what to use instead.  Entries ending in "." match a whole module.
-_BLOCKING: dict[str, str] = {
-    "time.sleep": "await asyncio.sleep(...)",
-    "requests.": "httpx.AsyncClient or aiohttp",
-    "urllib.request.": "httpx.AsyncClient or aiohttp",
-    "urllib3.": "httpx.AsyncClient or aiohttp",
-    "http.client.": "httpx.AsyncClient or aiohttp",
-    "subprocess.run": "await asyncio.create_subprocess_exec(...)",
-    "subprocess.call": "await asyncio.create_subprocess_exec(...)",
-    "subprocess.check_call": "await asyncio.create_subprocess_exec(...)",
-    "subprocess.check_output": "await asyncio.create_subprocess_exec(...)",
-    "subprocess.getoutput": "await asyncio.create_subprocess_shell(...)",
-    "subprocess.getstatusoutput": "await asyncio.create_subprocess_shell(...)",
-    "os.system": "await asyncio.create_subprocess_shell(...)",
-    "os.popen": "await asyncio.create_subprocess_shell(...)",
-    "os.wait": "asyncio subprocess APIs",
-    "os.waitpid": "asyncio subprocess APIs",
-    "socket.create_connection": "await asyncio.open_connection(...)",
-    "socket.getaddrinfo": "await loop.getaddrinfo(...)",
-    "socket.gethostbyname": "await loop.getaddrinfo(...)",
-    "socket.gethostbyaddr": "await loop.getnameinfo(...)",
-    "httpx.get": "httpx.AsyncClient",
-    "httpx.post": "httpx.AsyncClient",
-    "httpx.put": "httpx.AsyncClient",
-    "httpx.patch": "httpx.AsyncClient",
-    "httpx.delete": "httpx.AsyncClient",
-    "httpx.head": "httpx.AsyncClient",
-    "httpx.request": "httpx.AsyncClient",
-    "httpx.stream": "httpx.AsyncClient",
-    "httpx.Client": "httpx.AsyncClient",
-    "shutil.copyfile": "await asyncio.to_thread(shutil.copyfile, ...)",
-    "shutil.copy": "await asyncio.to_thread(shutil.copy, ...)",
-    "shutil.copy2": "await asyncio.to_thread(shutil.copy2, ...)",
-    "shutil.copytree": "await asyncio.to_thread(shutil.copytree, ...)",
-    "shutil.rmtree": "await asyncio.to_thread(shutil.rmtree, ...)",
-    "builtins.open": "aiofiles.open or await asyncio.to_thread(...)",
-    "builtins.input": "await asyncio.to_thread(input, ...)",
-}
-#: Method names that are synchronous file I/O whatever the object (pathlib.Path, sockets).
-_BLOCKING_METHODS: dict[str, str] = {
-    "read_text": "aiofiles or await asyncio.to_thread(...)",
-    "write_text": "aiofiles or await asyncio.to_thread(...)",
-    "read_bytes": "aiofiles or await asyncio.to_thread(...)",
-    "write_bytes": "aiofiles or await asyncio.to_thread(...)",
-    "recv": "asyncio streams (reader.read)",
-    "sendall": "asyncio streams (writer.write + await writer.drain())",
-    "accept": "asyncio.start_server",
-}
 _PROCESS_POOLS = frozenset(
     {
         "concurrent.futures.ProcessPoolExecutor",
@@ -78,7 +31,6 @@ _PROCESS_POOLS = frozenset(
 )
 _CONTEXT_POOLS = frozenset({"Pool", "Process"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_SYNC_SCOPES = (ast.FunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,51 +110,16 @@ def _qualified(node: ast.expr, names: dict[str, str]) -> str | None:
     return ".".join([root, *reversed(parts)])
 
 
-def _blocking_advice(call: ast.Call, names: dict[str, str]) -> tuple[str, str] | None:
-    qualified = _qualified(call.func, names)
-    if qualified is not None:
-        for pattern, advice in _BLOCKING.items():
-            if qualified == pattern or (pattern.endswith(".") and qualified.startswith(pattern)):
-                shown = qualified.removeprefix("builtins.")
-                return shown, advice
-        return None
-    func = call.func
-    if isinstance(func, ast.Attribute) and func.attr in _BLOCKING_METHODS:
-        return f".{func.attr}", _BLOCKING_METHODS[func.attr]
-    return None
-
-
-def _coroutine_calls(func: ast.AsyncFunctionDef) -> Iterator[ast.Call]:
-    """Calls that run on the event loop: in the body and nested ``async def``s, not awaited,
-    not inside nested sync functions or lambdas (those may be sent to a thread)."""
-    awaited: set[int] = set()
-    stack: list[ast.AST] = [node for node in func.body if not isinstance(node, _SYNC_SCOPES)]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
-            awaited.add(id(node.value))
-        if isinstance(node, ast.Call) and id(node) not in awaited:
-            yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, _SYNC_SCOPES):
-                stack.append(child)
-
-
 def check_target(
     source: ModuleSource, target: TargetDef, executor: Executor | None
 ) -> list[CodeFinding]:
-    """CA410-CA413: what the target itself does against the declared executor."""
+    """CA411-CA413: what the target itself is against the declared executor."""
     assert source.tree is not None
     findings = _Findings(source)
     node = target.node
 
     if isinstance(node, ast.AsyncFunctionDef):
-        names = {**import_map(source.tree.body), **import_map(node.body)}
-        for call in _coroutine_calls(node):
-            found = _blocking_advice(call, names)
-            if found is not None:
-                shown, advice = found
-                findings.add(call, CA410, call=shown, function=target.name, instead=advice)
+        # Blocking calls are checked in every coroutine, declared or not (callgraph.py).
         if executor is not None and executor is not Executor.ASYNCIO:
             findings.add(node, CA412, function=target.name, executor=executor.value)
     elif isinstance(node, ast.FunctionDef) and executor is Executor.ASYNCIO:

@@ -2,7 +2,8 @@
 
 Families: ``CA30x`` the file and its schema, ``CA31x`` the declared executor against the
 advice, ``CA32x`` inconsistent or hazardous profiles, ``CA35x`` measurements (``--probe``);
-``CA40x`` resolving a profile's ``target``, ``CA41x`` what the target code does.  Codes are
+``CA40x`` resolving a profile's ``target``, ``CA41x`` what the code does (CA410 and
+CA416-CA419: blocking calls in any coroutine, by kind).  Codes are
 never renumbered or reused.  Each code is a module constant that emits its own documented
 message (``CA322.finding(location)``, ``CA320.finding(location, workers=9, cpus=8)``): call
 sites never spell a code or a message.  Nothing is registered on import:
@@ -12,12 +13,15 @@ sites never spell a code or a message.  Nothing is registered on import:
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..rules.base import CodeDoc
 from .diagnostics import Diagnostic, Location, Severity
+from .knowledge import Kind
 
 __all__ = [
+    "BLOCKING_CODES",
     "CODES",
     "CODES_BY_ID",
     "PROFILE_CODES",
@@ -418,27 +422,42 @@ CA404 = _code(
 
 # -- CA41x: what the target code does ---------------------------------------------------
 
-CA410 = _code(
+_BLOCKING_MESSAGE = (
+    "blocking call {call}() inside async def {function}{via} stalls every coroutine on the "
+    "loop; use {instead}"
+)
+_BLOCKING_RATIONALE = (
+    "A coroutine yields to the event loop only at await; a synchronous {what} call blocks "
+    "the whole loop -- every other coroutine -- for its duration. Every async def under the "
+    "linted paths is checked, no declaration needed, and so are the project's own sync "
+    "functions it calls: the chain is in the message and in the related locations. Awaited "
+    "calls, functions handed to a thread (asyncio.to_thread(f), loop.run_in_executor(None, "
+    "f)) and nested sync defs and lambdas are not reported."
+)
+
+
+def _blocking_code(id: str, name: str, title: str, what: str, example: str, fix: str) -> LintCode:
+    return _code(
+        id,
+        name,
+        "error",
+        title,
+        guidance="G11",
+        message=_BLOCKING_MESSAGE,
+        rationale=_BLOCKING_RATIONALE.format(what=what),
+        example=example,
+        fix=fix,
+    )
+
+
+CA410 = _blocking_code(
     "CA410",
     "blocking-call-in-coroutine",
-    "error",
-    "A blocking call inside an async def target",
-    guidance="G11",
-    message=(
-        "blocking call {call}() inside async def {function} stalls every coroutine on the "
-        "loop; use {instead}"
-    ),
-    rationale=(
-        "A coroutine yields to the event loop only at await; a synchronous sleep, HTTP "
-        "request, subprocess or file/socket call blocks the whole loop for its duration. "
-        "Calls directly awaited, and calls inside nested sync functions (which may be sent "
-        "to a thread), are not reported."
-    ),
-    example="async def fetch(url):\n    time.sleep(1)\n    return requests.get(url)",
-    fix=(
-        "Use the async equivalent (asyncio.sleep, httpx.AsyncClient, "
-        "asyncio.create_subprocess_exec) or wrap the call in asyncio.to_thread."
-    ),
+    "A blocking call inside an async def (sleep, input, configured names)",
+    "sleep, console input or configured `blocking`",
+    "async def poll():\n    time.sleep(1)\n    name = input()",
+    "await asyncio.sleep(...); await asyncio.to_thread(input); for a configured name, its "
+    "async equivalent or asyncio.to_thread.",
 )
 
 CA411 = _code(
@@ -533,6 +552,58 @@ CA415 = _code(
     fix="Move the pool into a function called under `if __name__ == '__main__':`.",
 )
 
+CA416 = _blocking_code(
+    "CA416",
+    "blocking-http-in-coroutine",
+    "A synchronous HTTP or cloud SDK call inside an async def",
+    "HTTP (requests, httpx.Client, urllib3, urllib) or cloud SDK (boto3)",
+    "async def fetch(url):\n    session = requests.Session()\n    return session.get(url)",
+    "Use httpx.AsyncClient or aiohttp (aioboto3 for AWS), or await asyncio.to_thread(...).",
+)
+
+CA417 = _blocking_code(
+    "CA417",
+    "blocking-subprocess-in-coroutine",
+    "A synchronous subprocess start or wait inside an async def",
+    "subprocess (subprocess.run, Popen, os.system, os.spawn*, os.wait*)",
+    'async def build():\n    subprocess.run(["make"], check=True)',
+    "await asyncio.create_subprocess_exec(...) and await proc.wait()/communicate().",
+)
+
+CA418 = _blocking_code(
+    "CA418",
+    "blocking-file-in-coroutine",
+    "Synchronous file or filesystem I/O inside an async def",
+    "file or filesystem (open, file objects, pathlib, os.path, os, shutil, glob)",
+    "async def load(path):\n    with open(path) as f:\n        return f.read()",
+    "Use aiofiles, anyio.open_file or anyio.Path, or await asyncio.to_thread(...).",
+)
+
+CA419 = _blocking_code(
+    "CA419",
+    "blocking-network-in-coroutine",
+    "A synchronous socket, DNS or database call inside an async def",
+    "socket, DNS or database driver (sqlite3, psycopg2, pymysql, redis)",
+    'async def count(db):\n    conn = sqlite3.connect(db)\n    return conn.execute("select 1")',
+    "Use asyncio streams, loop.getaddrinfo, or an async driver (aiosqlite, asyncpg, "
+    "redis.asyncio); else await asyncio.to_thread(...).",
+)
+
+#: Which code reports a blocking call of each kind of the knowledge base.
+BLOCKING_CODES: Mapping[Kind, LintCode] = {
+    "sleep": CA410,
+    "input": CA410,
+    "configured": CA410,
+    "http": CA416,
+    "cloud": CA416,
+    "subprocess": CA417,
+    "file": CA418,
+    "path": CA418,
+    "socket": CA419,
+    "dns": CA419,
+    "database": CA419,
+}
+
 #: CA3xx: the declaration (file, schema, advice, hazards, measurements).
 PROFILE_CODES: tuple[LintCode, ...] = (
     CA301,
@@ -563,6 +634,10 @@ TARGET_CODES: tuple[LintCode, ...] = (
     CA413,
     CA414,
     CA415,
+    CA416,
+    CA417,
+    CA418,
+    CA419,
 )
 CODES: tuple[LintCode, ...] = (*PROFILE_CODES, *TARGET_CODES)
 CODES_BY_ID: dict[str, LintCode] = {c.id: c for c in CODES}

@@ -76,7 +76,9 @@ def _rel(path: Path, anchor: Path) -> str:
     return "" if rel == "." else Path(rel).as_posix()
 
 
-def _walk(root: Path, files: list[Path], errors: list[str]) -> None:
+def _walk(
+    root: Path, files: list[Path], errors: list[str], sources: list[Path] | None = None
+) -> None:
     root = Path(os.path.abspath(root))
     anchor = repo_root(root) or root
     ignorer = Ignorer()
@@ -115,12 +117,21 @@ def _walk(root: Path, files: list[Path], errors: list[str]) -> None:
                 subdirs.append((path, rules))
             elif entry.name in CONFIG_NAMES and not rules.ignored(_rel(path, anchor), is_dir=False):
                 files.append(path)
+            elif (
+                sources is not None
+                and entry.name.endswith(".py")
+                and not rules.ignored(_rel(path, anchor), is_dir=False)
+            ):
+                sources.append(path)
         stack.extend(reversed(subdirs))
 
 
-def discover(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
+def discover(
+    paths: Sequence[str], sources: list[Path] | None = None
+) -> tuple[list[Path], list[str]]:
     """The configuration files under ``paths`` (sorted, no duplicates) and the paths that
-    cannot be used, as one-line messages."""
+    cannot be used, as one-line messages; with ``sources``, the Python files found by the
+    same walk (and ``.py`` files named explicitly) are appended to it, sorted."""
     files: list[Path] = []
     errors: list[str] = []
     cwd = _working_directory()
@@ -138,11 +149,15 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
         if not exists:
             errors.append(f"{raw}: no such file or directory")
         elif is_dir:
-            _walk(path, files, errors)
+            _walk(path, files, errors, sources)
+        elif sources is not None and path.suffix == ".py":
+            sources.append(Path(os.path.abspath(path)))
         else:
             files.append(Path(os.path.abspath(path)))
     unique: dict[str, Path] = {}
     for file in files:
         key = os.path.normcase(os.path.abspath(file))
         unique.setdefault(key, file)
+    if sources is not None:
+        sources[:] = sorted({os.path.normcase(s): s for s in sources}.values())
     return sorted(unique.values()), errors

@@ -1,4 +1,5 @@
-"""One lint run: discover the files, check every declared task, filter, sort.
+"""One lint run: discover the files, check every declared task and every coroutine, filter,
+sort.  Each Python file is read and parsed once per run (:func:`load_module` caches it).
 
 >>> result = lint_paths(["examples/lint-demo"])      # doctest: +SKIP
 >>> result.exit_code, len(result.diagnostics)        # doctest: +SKIP
@@ -6,25 +7,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import ast
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..environment import Environment, detect_environment
+from .blocking import Knowledge, ModuleFacts, module_facts
+from .callgraph import CoroutineFinding, coroutine_findings
 from .codechecks import CodeFinding, check_module, check_target
-from .codes import CA303, CA402, CA403, CA404
+from .codes import BLOCKING_CODES, CA303, CA402, CA403, CA404
 from .diagnostics import Diagnostic, LintResult, Location, Severity
 from .discovery import discover
 from .document import ConfigFile, InputError, display_path, load_config
 from .profiles import TaskDecl, check_task
 from .settings import Selection, Settings, read_settings
 from .targets import (
+    ModuleSource,
     NotDefined,
+    char_column,
     clear_caches,
     find_definition,
     load_module,
     outside_project,
+    parse_target,
     path_candidate,
     project_root,
     resolve_module,
@@ -47,17 +54,31 @@ class LintOptions:
     base: Path | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _DeclaredTarget:
+    """An ``async def`` a task declares as its target: its findings carry the task."""
+
+    task: str
+    ignore: tuple[str, ...]
+    at: Location
+
+
 @dataclass(slots=True)
 class _Run:
     options: LintOptions
     module_findings: dict[Path, list[CodeFinding]]
+    #: Settings of each configuration file's directory (they apply to the code below it).
+    settings: dict[Path, Settings] = field(default_factory=dict)
+    #: (module, line of the def) -> the task declaring it.
+    targets: dict[tuple[Path, int], _DeclaredTarget] = field(default_factory=dict)
 
 
 def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> LintResult:
     """Lint the configuration files found under ``paths``."""
     options = options or LintOptions()
     clear_caches()
-    files, errors = discover(paths)
+    sources: list[Path] = []
+    files, errors = discover(paths, sources)
     run = _Run(options, {})
     diagnostics: list[Diagnostic] = []
     shown: list[str] = []
@@ -79,6 +100,7 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> Lint
         found, count = _lint_config(loaded, run)
         diagnostics.extend(found)
         tasks += count
+    diagnostics.extend(_check_coroutines([*sources, *run.module_findings], run))
     unique = {(d.location, d.code, d.message): d for d in reversed(diagnostics)}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
     return LintResult(tuple(ordered), tuple(shown), tasks, tuple(errors))
@@ -113,6 +135,7 @@ def _lint_config(config: ConfigFile, run: _Run) -> tuple[list[Diagnostic], int]:
             )
             return _filter(out, Settings(), {}, run.options), 0
     settings = read_settings(config, out)
+    run.settings.setdefault(config.path.parent, settings)
     root: dict[str, Any] = (
         config.data if config.kind == "concadvisor" else config.data["tool"]["concadvisor"]
     )
@@ -141,7 +164,8 @@ def _lint_config(config: ConfigFile, run: _Run) -> tuple[list[Diagnostic], int]:
                 )
             )
             continue
-        decl = check_task(config, name, table, out, settings.target.environment(base))
+        facts = _code_facts(config, table)
+        decl = check_task(config, name, {**table, **facts}, out, settings.target.environment(base))
         ignores[name] = decl.ignore
         out.extend(_check_code(decl, run))
         if run.options.probe:
@@ -178,6 +202,30 @@ def _outside(decl: TaskDecl, what: str, root: Path, at: Location) -> Diagnostic:
         module=what,
         searched=f"it resolves outside the project {display_path(root)}; nothing was read",
     )
+
+
+def _code_facts(config: ConfigFile, table: dict[str, Any]) -> dict[str, bool]:
+    """Profile fields the target's code makes evident, for those the table leaves out: an
+    ``async def`` is ``already_async``; a lambda or closure is not ``picklable``."""
+    value = table.get("target")
+    spec = parse_target(value) if isinstance(value, str) else None
+    if spec is None:
+        return {}
+    resolved = resolve_module(spec, config.path.parent)
+    if not isinstance(resolved, Path):
+        return {}
+    source = load_module(resolved)
+    if source.tree is None:
+        return {}
+    definition = find_definition(source.tree, spec.attr)
+    if isinstance(definition, NotDefined):
+        return {}
+    facts: dict[str, bool] = {}
+    if definition.kind == "async":
+        facts["already_async"] = True
+    elif definition.kind in ("lambda", "closure"):
+        facts["picklable"] = False
+    return {key: fact for key, fact in facts.items() if key not in table}
 
 
 def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
@@ -230,6 +278,9 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
                 hint=definition.hint,
             )
         ]
+    if isinstance(definition.node, ast.AsyncFunctionDef):
+        at = _DeclaredTarget(decl.name, decl.ignore, target_at)
+        run.targets[(resolved, definition.node.lineno)] = at
     findings = check_target(source, definition, decl.executor)
     if resolved not in run.module_findings:
         run.module_findings[resolved] = check_module(source)
@@ -238,3 +289,73 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
         f.diagnostic(Location(module_display, f.line, f.column), decl.name, (target_at,))
         for f in findings
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scanned:
+    """A module whose coroutines are checked: its source, settings and displayed path."""
+
+    source: ModuleSource
+    settings: Settings
+    display: str
+
+
+def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
+    """CA410, CA416-CA419: blocking calls on the loop in every ``async def`` of ``paths``."""
+    # Keyed by the identity of each module's Path object, which the facts carry along:
+    # hashing Paths was a tenth of the run on a large tree.
+    scanned: dict[int, _Scanned] = {}
+    modules: list[ModuleFacts] = []
+    for path in dict.fromkeys(paths):
+        source = load_module(path)
+        if source.tree is None:
+            continue  # a declared target's module says so (CA404); others are not ours
+        settings = _settings_for(path, run)
+        knowledge = Knowledge(frozenset(settings.blocking), frozenset(settings.not_blocking))
+        scanned[id(path)] = _Scanned(source, settings, display_path(path, run.options.base))
+        modules.append(module_facts(source.tree, path, knowledge))
+    out: list[Diagnostic] = []
+    for found in coroutine_findings(modules):
+        declared = None
+        if run.targets:
+            declared = run.targets.get((found.coroutine.path, found.coroutine.line))
+        ignores = {declared.task: declared.ignore} if declared is not None else {}
+        diagnostic = _coroutine_diagnostic(found, scanned, declared)
+        settings = scanned[id(found.coroutine.path)].settings
+        out.extend(_filter([diagnostic], settings, ignores, run.options))
+    return out
+
+
+def _settings_for(path: Path, run: _Run) -> Settings:
+    """The settings of the nearest configuration file above ``path``."""
+    for directory in path.parents:
+        if directory in run.settings:
+            return run.settings[directory]
+    return Settings()
+
+
+def _coroutine_diagnostic(
+    found: CoroutineFinding, scanned: dict[int, _Scanned], declared: _DeclaredTarget | None
+) -> Diagnostic:
+    def location(path: Path, line: int, column: int) -> Location:
+        module = scanned[id(path)]
+        return Location(module.display, line, char_column(module.source, line, column))
+
+    function = found.coroutine.name.replace(".<locals>", "")
+    head, *rest = found.chain
+    via = ""
+    if rest:
+        calls = " → ".join(f"{step.shown}()" for step in found.chain)
+        via = f" ({function.rsplit('.', 1)[-1]}() → {calls})"
+    related = tuple(location(step.path, step.line, step.column) for step in rest)
+    if declared is not None:
+        related = (*related, declared.at)
+    return BLOCKING_CODES[found.hit.kind].finding(
+        location(head.path, head.line, head.column),
+        task=declared.task if declared is not None else None,
+        related=related,
+        call=head.shown,
+        function=function,
+        via=via,
+        instead=found.hit.instead,
+    )

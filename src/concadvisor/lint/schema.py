@@ -80,6 +80,16 @@ def config_schema(kind: Literal["concadvisor", "pyproject"] = "concadvisor") -> 
                 "type": "boolean",
                 "description": "Lint's advice assumes a free-threaded build (default: false).",
             },
+            "blocking": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "description": "Qualified names that block the event loop (CA410).",
+            },
+            "not-blocking": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "description": "Qualified names lint should not report as blocking.",
+            },
             "tasks": {
                 "type": "object",
                 "description": "Declared tasks, one table per task name.",

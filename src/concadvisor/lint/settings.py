@@ -45,6 +45,8 @@ SETTING_KEYS = (
     "fail-on",
     "target-version",
     "free-threaded",
+    "blocking",
+    "not-blocking",
     "tasks",
     "$schema",
 )
@@ -100,6 +102,9 @@ class Settings:
     selection: Selection = field(default_factory=Selection)
     fail_on: Severity = "warning"
     target: Target = field(default_factory=Target)
+    #: Qualified names added to / removed from the blocking-call knowledge base.
+    blocking: tuple[str, ...] = ()
+    not_blocking: tuple[str, ...] = ()
 
 
 def parse_selector_list(values: Sequence[str]) -> tuple[str, ...]:
@@ -181,7 +186,15 @@ def read_settings(config: ConfigFile, out: list[Diagnostic]) -> Settings:
                     problem=f"expected 'error' or 'warning', got {value!r:.60}",
                 )
             )
-    return Settings(Selection(select, ignore), fail_on, _target(config, root, out))
+    blocking = _names(config, root, "blocking", out)
+    not_blocking = _names(config, root, "not-blocking", out)
+    return Settings(
+        Selection(select, ignore),
+        fail_on,
+        target=_target(config, root, out),
+        blocking=blocking,
+        not_blocking=not_blocking,
+    )
 
 
 def requires_python_floor(config: ConfigFile) -> tuple[int, int] | None:
@@ -223,6 +236,23 @@ def _target(config: ConfigFile, root: dict[str, Any], out: list[Diagnostic]) -> 
                 )
             )
     return Target(version, free_threaded)
+
+
+def _names(
+    config: ConfigFile, root: dict[str, Any], key: str, out: list[Diagnostic]
+) -> tuple[str, ...]:
+    """A list of qualified names (``mylib.fetch``); anything else is a CA303 finding."""
+    value = root.get(key, [])
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(v.strip() for v in value)
+    out.append(
+        CA303.finding(
+            config.location((key,)),
+            key=key,
+            problem=f'expected a list of names such as ["mylib.fetch"], got {value!r:.60}',
+        )
+    )
+    return ()
 
 
 def _root_table(config: ConfigFile) -> dict[str, Any] | None:

@@ -11,12 +11,12 @@ import httpx
 async def download(url: str) -> bytes:
     sleep(1)  # expect: CA410
     await asyncio.sleep(1)  # awaited: fine
-    data = ur.urlopen(url).read()  # expect: CA410
-    with open("out.bin", "wb") as fh:  # expect: CA410
-        fh.write(data)
-    conn = socket.create_connection(("example.invalid", 80))  # expect: CA410
-    conn.close()
-    httpx.get(url)  # expect: CA410
+    data = ur.urlopen(url).read()  # expect: CA416
+    with open("out.bin", "wb") as fh:  # expect: CA418
+        fh.write(data)  # expect: CA418
+    conn = socket.create_connection(("example.invalid", 80))  # expect: CA419
+    conn.close()  # closing a socket does not wait: fine
+    httpx.get(url)  # expect: CA416
     async with httpx.AsyncClient() as client:  # async client: fine
         await client.get(url)
 
