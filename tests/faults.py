@@ -215,7 +215,7 @@ def _execute(case: Case, tmp: Path) -> Outcome:
             stdout=stdout_file or subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # its own group: killpg is a terminal's Ctrl-C
-            preexec_fn=preexec,  # noqa: PLW1509 -- runs after the chdir, before the exec
+            preexec_fn=preexec,  # after the chdir, before the exec
         )
         if case.interrupt is not None:
             time.sleep(case.interrupt.after)
