@@ -215,7 +215,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     )
 
 
-# -- bounds and project limits that must not refuse legitimate input (faults: test_fault_matrix.py) --
+# -- bounds that must not refuse legitimate input (the faults: test_fault_matrix.py) ------
 
 _TASK = '[tasks.t]\nworkload = "io"\nexecutor = "threads"\n'
 
