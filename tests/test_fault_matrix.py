@@ -144,7 +144,7 @@ def _rows() -> list[Case]:
         ),
         Case(
             "F2 a grandchild that leaves the group neither hangs nor survives",
-            ("probe", "d:f", "--budget", "3", "--json"),
+            ("probe", "d:f", "--budget", "3"),
             files=_probe_target(ESCAPE, "d"),
             codes=OK,
             stderr_lines=QUIET,
@@ -443,7 +443,11 @@ def _rows() -> list[Case]:
         ("lint",),
         ("probe", "t:f", "--budget", "3"),
     ]
-    for label, special in [("a FIFO", _cache_fifo), ("/dev/zero", _cache_dev_zero)]:
+    for label, special in [
+        ("a FIFO", _cache_fifo),
+        ("/dev/zero", _cache_dev_zero),
+        ("a directory", _cache_directory),
+    ]:
         for argv in cache_commands:
             probing = argv[0] == "probe"
             rows.append(
