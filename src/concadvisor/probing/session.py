@@ -237,10 +237,6 @@ _CUT_BY_BUDGET = {
     "warming": "the budget ran out during its untimed warm-up batch",
     "trial": "the budget ran out during its first round",
 }
-#: An executor's steps that cannot give a measurement: once the budget is over, the runner
-#: is stopped in them at once instead of after the grace, which is for a timed round (or a
-#: late runner's import error) to be reported.
-_UNMEASURED = frozenset({"starting", "warming"})
 #: What a step past its own timeout is called.
 _HUNG = {
     "starting": "the pool did not start within {waited:.1f} s",
@@ -524,7 +520,7 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
         runner = _Runner(runner_config)
         outcome = _Outcome.DONE
         try:
-            outcome = _follow(runner, watch, soft_deadline, hard_deadline)
+            outcome = _follow(runner, watch, hard_deadline)
         finally:
             runner.kill()
         warmup, plan = watch.warmup, watch.plan
@@ -558,13 +554,8 @@ def _remaining_plan(
     return plan.model_copy(update={"rounds": max(1, plan.rounds - done)})
 
 
-def _follow(runner: _Runner, watch: _Watch, soft_deadline: float, hard_deadline: float) -> str:
-    """Read events and watch the clock until the run ends; every wait has the deadline.
-
-    Past the soft deadline (the end of the budget), a runner starting a pool or in an
-    untimed warm-up batch has nothing left to report: it is stopped then, not at the hard
-    deadline.
-    """
+def _follow(runner: _Runner, watch: _Watch, hard_deadline: float) -> str:
+    """Read events and watch the clock until the run ends; every wait has the deadline."""
     while True:
         now = time.monotonic()
         try:
@@ -583,7 +574,7 @@ def _follow(runner: _Runner, watch: _Watch, soft_deadline: float, hard_deadline:
         if phase.timeout is not None and now - phase.since > phase.timeout:
             watch.attribute_timeout(now - phase.since, hard=False)
             return _Outcome.KILLED
-        if now > hard_deadline or (now > soft_deadline and phase.kind in _UNMEASURED):
+        if now > hard_deadline:
             watch.attribute_timeout(now - phase.since, hard=True)
             return _Outcome.DEADLINE
         exited = runner.proc.poll()
