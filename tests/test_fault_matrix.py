@@ -176,20 +176,22 @@ def _rows() -> list[Case]:
         ),
         Case(
             "F12 an import that raises KeyboardInterrupt is a usage error, at once",
-            ("probe", "k:f", "--budget", "3"),
+            ("probe", "k:f", "--budget", "20"),
             files=_probe_target("raise KeyboardInterrupt\n", "k"),
             stderr_has=("concadvisor: error: cannot import 'k:f': KeyboardInterrupt",),
-            limit=3,
+            limit=10,  # not the budget, waiting for a "hang"
             slow=True,
         ),
         Case(
             "F14 forged events and garbage on fd 1 and 3..10 are refused",
             ("probe", "t:f", "--budget", "3", "--json"),
             files=_probe_target(FORGE),
-            codes=FINDINGS,  # serial could not be measured: the runner is not trusted
-            stderr_lines=QUIET,
+            # 1: the executor that met the forgery is not measured ("event pipe" in the
+            # report); 2: met before any executor ran, the probe is refused (one line)
+            codes=frozenset({1, 2}),
+            stderr_lines=frozenset({0, 1}),
             budget=3,
-            stdout_has=("event pipe", '"fastest": null'),
+            stdout_lacks=('"fastest": "',),
             slow=True,
         ),
         Case(
