@@ -53,6 +53,16 @@ def run_cli(
     )
 
 
+def one_line_error(proc: object) -> str:
+    """The one ``concadvisor: error: ...`` line of a failed run (and no traceback)."""
+    stderr: str = proc.stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("concadvisor: error: "), stderr
+    return lines[0]
+
+
 # `HYPOTHESIS_PROFILE=thorough pytest` explores far more inputs than the default run.
 settings.register_profile("thorough", max_examples=3000, deadline=None)
 settings.register_profile("default", deadline=None)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +28,11 @@ from concadvisor.costs.cache import (
     load_cached_costs,
     save_cache_document,
 )
+from concadvisor.costs.calibration import Calibration, Measurement
 from concadvisor.costs.document import CalibrationDocument, MeasurementRecord
 from concadvisor.costs.machine import machine_fingerprint, machine_info
+
+from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 POSIX = os.name == "posix"
@@ -163,36 +164,6 @@ def test_a_huge_file_is_not_read(cache: Path) -> None:
 
 
 @pytest.mark.skipif(not POSIX, reason="FIFOs and /dev/zero are POSIX")
-@pytest.mark.parametrize(
-    "make",
-    [
-        pytest.param(lambda p: os.mkfifo(p), id="fifo"),
-        pytest.param(lambda p: p.symlink_to("/dev/zero"), id="dev-zero"),
-        pytest.param(lambda p: p.mkdir(), id="directory"),
-    ],
-)
-def test_a_special_file_gives_one_warning_line_and_no_hang(
-    cache: Path, make: Callable[[Path], None]
-) -> None:
-    """Through the CLI: ``advise`` reads the cache at start-up."""
-    make(cache_path())
-    result = subprocess.run(
-        [sys.executable, "-m", "concadvisor", "advise", "--workload", "io", "--tasks", "10"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=ROOT,
-        env={**os.environ, "CONCADVISOR_CACHE_DIR": str(cache)},
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "CalibrationCacheWarning" in lines[0]
-    assert "not a regular file" in lines[0] or "cannot open" in lines[0]
-
-
-@pytest.mark.skipif(not POSIX, reason="FIFOs and /dev/zero are POSIX")
 def test_check_writable_refuses_what_cannot_be_replaced(tmp_path: Path) -> None:
     check_writable(tmp_path / "new" / "costs.json")  # absent, directory created: fine
     fifo = tmp_path / "fifo.json"
@@ -210,3 +181,66 @@ def test_finite_bounds_hold_for_the_defaults() -> None:
     values = DEFAULT_COSTS.model_dump()
     assert all(math.isfinite(v) for v in values["process_start_seconds"].values())
     assert CalibrationDocument.defaults(machine_fingerprint()).costs == DEFAULT_COSTS
+
+
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CONCADVISOR_CACHE_DIR", str(tmp_path))
+    detect_environment.cache_clear()
+    yield tmp_path  # type: ignore[misc]
+    detect_environment.cache_clear()
+
+
+def _calibration_document() -> dict[str, object]:
+    costs = DEFAULT_COSTS.model_copy(
+        update={
+            "source": "calibrated",
+            "fingerprint": machine_fingerprint(),
+            "measured_at": "2024-01-01T00:00:00+00:00",
+        }
+    )
+    calibration = Calibration(
+        costs=costs,
+        measurements=[Measurement("thread.start", "thread start-up", "s", (1e-4, 2e-4, 3e-4))],
+        machine={},
+        cpus=2,
+        gil_enabled=True,
+        budget=1.0,
+        elapsed=1.0,
+    )
+    return calibration.document().as_json()
+
+
+def test_cache_nested_too_deeply_is_ignored_with_a_warning(private_cache: Path) -> None:
+    cache_path().write_text("[" * 100_000)
+    with pytest.warns(CalibrationCacheWarning, match="not valid JSON"):
+        assert load_cache_document() is None
+
+
+@pytest.mark.parametrize(
+    "measurements", [5, [5], [{"label": "x"}], [{"label": "x", "unit": "s", "median": "a"}]]
+)
+def test_cache_with_malformed_measurements_is_ignored(
+    private_cache: Path, measurements: object
+) -> None:
+    document = _calibration_document()
+    assert load_cache_document_after_saving(document) is not None
+    document["measurements"] = measurements
+    with pytest.warns(CalibrationCacheWarning, match="measurements"):
+        assert load_cache_document_after_saving(document) is None
+
+
+def load_cache_document_after_saving(document: dict[str, object]) -> CalibrationDocument | None:
+    # Written as raw JSON: the typed writer cannot hold a malformed document.
+    cache_path().write_text(json.dumps(document), encoding="utf-8")
+    return load_cache_document()
+
+
+def test_calibrate_show_with_malformed_cache_does_not_crash(private_cache: Path) -> None:
+    document = _calibration_document()
+    document["measurements"] = [5]
+    cache_path().write_text(json.dumps(document), encoding="utf-8")
+    proc = run_cli("calibrate", "--show")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "ignoring calibration cache" in proc.stderr

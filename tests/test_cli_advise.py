@@ -9,7 +9,7 @@ import pytest
 
 from concadvisor import Recommendation, TaskProfile, __version__
 
-from conftest import run_cli
+from conftest import one_line_error, run_cli
 
 
 def test_advise_json_from_flags() -> None:
@@ -173,3 +173,35 @@ def test_schema_for_project_files(kind: str) -> None:
     schema = json.loads(result.stdout)
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert "executor" in result.stdout
+
+
+@pytest.mark.parametrize("indent", ["99999999999999999999", "-5"])
+def test_schema_rejects_absurd_indent(indent: str) -> None:
+    proc = run_cli("schema", "--indent", indent)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "--indent" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_profile_from_an_endless_file_is_refused() -> None:
+    import resource
+    import subprocess
+    import sys
+
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+
+    def limit_memory() -> None:  # without the fix, reading /dev/zero eats all memory
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "concadvisor", "advise", "--profile", "/dev/zero"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=limit_memory,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "too large" in one_line_error(proc)

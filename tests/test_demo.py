@@ -20,7 +20,7 @@ from concadvisor.demo.workloads import async_http_get, http_get
 from concadvisor.environment import Environment
 from concadvisor.probing.stats import summarize
 
-from conftest import run_cli
+from conftest import one_line_error, run_cli
 
 
 def _cells(**speedups: float) -> list[Cell]:
@@ -207,3 +207,10 @@ def test_a_small_gain_does_not_contradict_serial() -> None:
     assert "worth a pool" in why
     faster = dict(steady, threads=summarize([0.5, 0.51, 0.49]))
     assert _agreement("serial", _cells(serial=1.0, threads=2.0, processes=0.33), faster)[1] == "no"
+
+
+def test_demo_output_that_is_a_directory_fails_before_measuring(tmp_path: Path) -> None:
+    proc = run_cli("demo", "--only", "tiny", "--budget", "15", "--json", str(tmp_path))
+    assert proc.returncode == 2
+    assert "--json" in one_line_error(proc)
+    assert proc.stdout == ""

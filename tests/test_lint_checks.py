@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
 import keyword
 import os
 import re
@@ -22,7 +23,7 @@ from concadvisor.lint import LintOptions, lint_paths, probing
 from concadvisor.lint.gitignore import Ignorer
 from concadvisor.lint.settings import Selection
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, one_line_error, run_cli
 
 CASES = ROOT / "tests" / "data" / "lint" / "cases"
 DEMO = ROOT / "examples" / "lint-demo"
@@ -462,3 +463,51 @@ def test_findings_do_not_depend_on_the_names_chosen(alias: str, variable: str, d
     facts = module_facts(ast.parse(source), Path("mod.py"), Knowledge())
     found = [(f.chain[0].line, f.hit.kind) for f in coroutine_findings([facts])]
     assert found == ([(6, "http")] if depth == 0 else [])
+
+
+@pytest.mark.parametrize("select", ["5", '["XYZ"]'])
+def test_lint_invalid_select_does_not_silence_everything(tmp_path: Path, select: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.concadvisor]\nselect = {select}\n[tool.concadvisor.tasks.a]\nworkload = "io"\n'
+        'executor = "threads"\nworkers = -1\n'
+    )
+    proc = run_cli("lint", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout
+    codes = {finding["code"] for finding in json.loads(proc.stdout)["findings"]}
+    assert "CA303" in codes
+
+
+@pytest.mark.parametrize("value", ["", ","])
+def test_lint_empty_select_flag_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    proc = run_cli("lint", "--select", value, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--select" in one_line_error(proc)
+
+
+def _failing_report(status: str) -> object:
+    from types import SimpleNamespace
+
+    from concadvisor import Executor
+
+    results = [
+        SimpleNamespace(executor=Executor.SERIAL, status=status, speedup=None, reason="boom"),
+        SimpleNamespace(
+            executor=Executor.THREADS, status="skipped", speedup=None, reason="not measured"
+        ),
+    ]
+    return SimpleNamespace(fastest=None, results=results, verdict="inconclusive", exit_code=1)
+
+
+@pytest.mark.parametrize("status", ["failed", "timeout"])
+def test_lint_probe_reports_a_target_that_cannot_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: str
+) -> None:
+    (tmp_path / "concadvisor.toml").write_text(
+        '[tasks.t]\nworkload = "io"\ntasks = 20\nexecutor = "threads"\ntarget = "work.py:run"\n'
+    )
+    (tmp_path / "work.py").write_text("def run():\n    raise SystemExit\n")
+    monkeypatch.setattr(probing, "_load_probe", lambda: lambda *a, **k: _failing_report(status))
+    monkeypatch.chdir(tmp_path)
+    result = lint_paths(["."], LintOptions(probe=True))
+    assert [(d.code, d.location.line) for d in result.diagnostics] == [("CA351", 5)]
+    assert status in result.diagnostics[0].message

@@ -534,3 +534,21 @@ def test_python_api_rejects_bad_targets() -> None:
         probe_target(f"{T}:missing", budget=1, cwd=ROOT)
     with pytest.raises(ValueError, match="budget"):
         probe_target(f"{T}:add", budget=0)
+
+
+def _endless() -> object:
+    i = 0
+    while True:
+        yield (i,)
+        i += 1
+
+
+def identity(x: int) -> int:
+    return x
+
+
+def test_probe_takes_a_bounded_number_of_an_endless_generator() -> None:
+    started = time.monotonic()
+    report = probe(identity, inputs=_endless(), budget=2)  # type: ignore[arg-type]
+    assert time.monotonic() - started < 2 + 3  # DESIGN.md: within the budget + 3 s
+    assert report.exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 from concadvisor import Executor, advise
 from concadvisor.environment import Environment
 from concadvisor.errors import TargetError
+from concadvisor.probing import probe_target
+from concadvisor.probing.executors import TrialError
 from concadvisor.probing.inference import TASKS_ASSUMED, infer_profile, workload_tasks
 from concadvisor.probing.planning import MAX_ROUNDS, estimate_trials, make_plan, trial_timeout
 from concadvisor.probing.report import build_report
@@ -466,3 +469,17 @@ def test_nothing_measured_lowers_a_high_confidence() -> None:
     assert report.recommendation.confidence == "low"
     assert any("confidence lowered from high to low" in note for note in report.notes)
     assert report.verdict == "inconclusive"
+
+
+def test_trial_error_survives_an_unprintable_exception() -> None:
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no str")
+
+    error = TrialError.from_exception(Unprintable())
+    assert error.kind == "Unprintable"
+
+
+def test_probe_target_with_a_missing_directory_is_a_target_error(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="no such directory"):
+        probe_target("t:f", cwd=tmp_path / "missing", budget=1)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from concadvisor import Executor, TaskProfile
+from concadvisor.errors import ProfileFileError
 from concadvisor.profile import as_profile
+from concadvisor.profile_files import read_document
 from concadvisor.validation import format_validation_error
 
 CONTRACT_DEFAULTS: dict[str, Any] = {
@@ -106,3 +109,12 @@ def test_mapping_is_accepted_anywhere_a_profile_is() -> None:
 def test_json_round_trip() -> None:
     profile = TaskProfile(workload="mixed", cpu_fraction=0.3, tasks=10, start_method="spawn")
     assert TaskProfile.model_validate_json(profile.model_dump_json()) == profile
+
+
+def test_read_document_refuses_an_oversized_file(tmp_path: Path) -> None:
+    from concadvisor import profile_files
+
+    path = tmp_path / "big.json"
+    path.write_text(" " * (profile_files.MAX_BYTES + 1))
+    with pytest.raises(ProfileFileError, match="too large"):
+        read_document(path)
