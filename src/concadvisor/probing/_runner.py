@@ -34,8 +34,8 @@ from typing import Any
 from ..errors import TargetError
 from ..executors.registry import spec
 from ..isolation import become_subreaper, kill_tree
-from .executors import BatchRunner, Call, RunnerSetup, Trial, TrialError, runqueue_seconds
 from ._sweep import SweepSettings, run_sweep
+from .executors import BatchRunner, Call, RunnerSetup, Trial, TrialError, runqueue_seconds
 from .planning import EXECUTORS, MAIN_ROUNDS_SHARE, MAX_TASKS, MIN_ROUNDS, Plan, make_plan
 from .protocol import (
     Done,
