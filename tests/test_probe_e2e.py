@@ -13,6 +13,8 @@ our processes with anyone else's.
 
 from __future__ import annotations
 
+import itertools
+
 import io
 import json
 import os
@@ -117,6 +119,32 @@ def _by_executor(data: Any) -> dict[str, Any]:
     return {r["executor"]: r for r in data["results"]}
 
 
+def assert_sweep_consistent(data: Any) -> None:
+    """The sweep's widths are geometric (plus extras at the best), within caps and tasks,
+    and the best width is the measured point of the highest throughput."""
+    tasks = data["measured_profile"]["tasks"]
+    for result in data["results"]:
+        points = result["sweep"]
+        if not points:
+            assert result["best_width"] is None
+            continue
+        assert result["executor"] in ("threads", "processes", "asyncio")
+        widths = sorted({p["width"] for p in points if p["width"]})
+        assert widths[0] == 1
+        for low, high in itertools.pairwise(widths):
+            assert high <= 2 * low  # doubling, or a step to a peak or cap in between
+        for point in points:
+            assert set(point) >= {"width", "chunksize", "median", "spread", "tasks"}
+            assert point["median"] > 0 and point["spread"] >= 0
+            assert point["tasks"] >= 1
+            if data["tasks_assumed"] is False:  # never wider, nor more tasks, than --tasks
+                assert point["width"] <= tasks
+                assert point["tasks"] <= tasks
+        usable = [p for p in points if p["width"] <= tasks]
+        best = max(usable, key=lambda p: p["throughput"])
+        assert result["best_width"] == best["width"]
+
+
 def assert_consistent(data: Any, tasks: int | None = None) -> None:
     """What every report must say about itself, whatever the machine's load."""
     results = _by_executor(data)
@@ -137,13 +165,17 @@ def assert_consistent(data: Any, tasks: int | None = None) -> None:
         assert data["tasks_assumed"] is False
         assert profile["tasks"] == tasks
         assert data["tasks_per_round"] is None or data["tasks_per_round"] <= tasks
-    assert set(data["extrapolated"]) == {"tasks", "workers"}
+    assert set(data["extrapolated"]) == {"tasks", "workers", "chunksize"}
     assert data["extrapolated"]["tasks"] is (profile["tasks"] != data["tasks_per_round"])
     chosen = results[rec["executor"]]
+    swept = {p["width"] or profile["tasks"] for p in chosen["sweep"]}
     unmeasured_width = rec["executor"] != "serial" and (
-        chosen["status"] != "ok" or chosen["workers"] != rec["workers"]
+        chosen["status"] != "ok"
+        or (chosen["workers"] != rec["workers"] and rec["workers"] not in swept)
     )
     assert data["extrapolated"]["workers"] is unmeasured_width
+    assert chosen["extrapolated"] is (unmeasured_width and rec["executor"] != "serial")
+    assert_sweep_consistent(data)
     if data["verdict"] == "confirmed":
         assert chosen["status"] == "ok"
         assert not unmeasured_width
@@ -220,7 +252,7 @@ def test_sleep_io_threads_win() -> None:
     assert data["recommendation"]["executor"] == "threads"
     # a sync target under asyncio blocks the loop: measured as such, the sleeps add up
     asyncio_row = results["asyncio"]
-    assert asyncio_row["wall_seconds"] >= 32 * 0.005
+    assert asyncio_row["wall_seconds"] >= data["tasks_per_round"] * 0.005
     assert "blocks" in asyncio_row["note"]
     # the cost model's prediction sits beside the measurement, with its error
     assert data["costs_source"] in ("calibrated", "defaults")

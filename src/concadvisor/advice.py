@@ -16,7 +16,7 @@ from .rules.base import Facts, Note, Offload, Rule, Score, Veto, Warn
 from .rules.engine import Decision, evaluate, merge_rules
 from .rules.thresholds import predicted
 from .snippets import render_snippet
-from .workers import suggest_offload_workers, suggest_workers
+from .workers import chunksize_for, suggest_offload_workers, suggest_workers
 
 __all__ = [
     "Advisory",
@@ -91,8 +91,9 @@ class Recommendation(BaseModel):
     offload_workers: int | None = Field(default=None, description="Pool size of the offload.")
     chunksize: int | None = Field(
         default=None,
-        description="Tasks sent to a process pool worker at once (pool.map's chunksize); "
-        "None: not for a process pool, or planned from tasks and workers.",
+        description="Tasks sent to a process pool worker at once (pool.map's chunksize): "
+        "planned from tasks and workers, or the best a probe measured; None: not a "
+        "process pool.",
     )
     ranking: list[RankedExecutor] = Field(description="Every executor, best first.")
     reasons: list[Reason] = Field(description="The rules that shaped the choice, in order.")
@@ -306,6 +307,9 @@ def _recommendation(decision: Decision) -> Recommendation:
             "offload": offload,
             "workers": workers,
             "offload_workers": offload_workers,
+            "chunksize": (
+                chunksize_for(profile.tasks, workers) if executor is Executor.PROCESSES else None
+            ),
             "ranking": ranking,
             "reasons": reasons,
             "warnings": warnings,

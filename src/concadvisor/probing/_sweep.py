@@ -120,7 +120,10 @@ def _startup_estimate(settings: SweepSettings, ladder: _Ladder, key: Key) -> flo
     return 0.1 + per * key[0]
 
 
-def _start(settings: SweepSettings, executor: str, key: Key, calls: list[Call]) -> BatchRunner:
+def _start(
+    settings: SweepSettings, executor: str, key: Key, calls: list[Call]
+) -> tuple[BatchRunner, float]:
+    """A started, warmed runner for ``key`` and its start-up seconds (the warm-up excluded)."""
     width, chunksize = key
     plan = settings.plan
     if executor == "threads":
@@ -139,9 +142,9 @@ def _start(settings: SweepSettings, executor: str, key: Key, calls: list[Call]) 
         settings.start_method,
     )
     runner = spec(executor).load_runner().from_setup(setup)
-    runner.start()
+    seconds = runner.start()
     runner.run(calls[: max(1, min(len(calls), 2 * (width or 1)))])  # untimed: cold workers
-    return runner
+    return runner, seconds
 
 
 def _grow(settings: SweepSettings, ladder: _Ladder) -> None:
@@ -237,9 +240,7 @@ def _trial(
     startup = 0.0
     try:
         if key not in ladder.runners:
-            t0 = time.perf_counter()
-            ladder.runners[key] = _start(settings, ladder.executor, key, batch)
-            startup = time.perf_counter() - t0
+            ladder.runners[key], startup = _start(settings, ladder.executor, key, batch)
         writer.emit(
             SweepTrialStarted(
                 executor=name, width=key[0], chunksize=key[1], tasks=tasks, expected=expected
