@@ -13,9 +13,8 @@ our processes with anyone else's.
 
 from __future__ import annotations
 
-import itertools
-
 import io
+import itertools
 import json
 import os
 import re

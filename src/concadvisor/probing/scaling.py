@@ -113,8 +113,8 @@ def next_width(points: Sequence[tuple[int, float]], cap: int) -> int | None:
 
     Geometric: double the widest width measured, unless the fitted model puts the peak
     nearer (then the peak, rounded up).  Stop when the last doubling gained less than
-    :data:`FLAT_GAIN`, when throughput fell, or when the model predicts less than that
-    gain for the next step.
+    :data:`FLAT_GAIN` (per doubling), when throughput fell, or when the model predicts
+    less than half that gain for the next step.
     """
     by_width = dict(points)
     if not by_width:
@@ -135,6 +135,7 @@ def next_width(points: Sequence[tuple[int, float]], cap: int) -> int | None:
             candidate = max(top + 1, math.ceil(peak))
             if candidate > cap:
                 return None
-        if fit.throughput(candidate) < (1 + FLAT_GAIN / 2) * fit.throughput(top):
+        step = math.log2(candidate / top)  # gains are asked per doubling
+        if fit.throughput(candidate) < (1 + FLAT_GAIN / 2 * step) * fit.throughput(top):
             return None
     return candidate
