@@ -555,3 +555,44 @@ def test_python_api_rejects_bad_targets() -> None:
         probe_target(f"{T}:missing", budget=1, cwd=ROOT)
     with pytest.raises(ValueError, match="budget"):
         probe_target(f"{T}:add", budget=0)
+
+
+@pytest.mark.slow
+def test_the_sweep_measures_the_recommended_width_or_says_it_did_not() -> None:
+    """Blocking sleeps: the width the advice ends up with is a measured one, or flagged."""
+    code, data, _, _ = run_probe(f"{T}:sleep_io", "--tasks", "64", budget=4)
+    assert code == 0
+    assert_consistent(data, tasks=64)
+    threads = _by_executor(data)["threads"]
+    assert threads["sweep"], data["notes"]
+    rec = data["recommendation"]
+    if rec["executor"] == "threads":
+        swept = {p["width"] for p in threads["sweep"]}
+        assert rec["workers"] in swept or data["extrapolated"]["workers"] is True
+        if rec["workers"] in swept:
+            assert rec["workers"] == threads["best_width"]
+
+
+@pytest.mark.slow
+def test_an_async_target_sweeps_the_concurrency_limit_and_unbounded() -> None:
+    code, data, _, _ = run_probe(f"{T}:async_sleep", "--tasks", "64", budget=4)
+    assert code == 0
+    assert_consistent(data, tasks=64)
+    points = _by_executor(data)["asyncio"]["sweep"]
+    assert points and points[0]["width"] == 1
+    if data["recommendation"]["executor"] == "asyncio" and any(p["width"] == 0 for p in points):
+        unbounded = next(p for p in points if p["width"] == 0)
+        chosen = _by_executor(data)["asyncio"]["best_width"]
+        best = next(p for p in points if p["width"] == chosen)
+        assert best["throughput"] >= unbounded["throughput"]
+
+
+@pytest.mark.slow
+def test_inputs_cap_the_sweep_rounds_and_it_is_said() -> None:
+    """8 argument tuples: no round of the sweep holds more than 8 tasks, and a note says so."""
+    code, data, _, _ = run_probe(f"{T}:add", "--inputs", f"{T}:inputs", budget=2)
+    assert code == 0
+    points = [p for result in data["results"] for p in result["sweep"]]
+    assert points
+    assert all(p["tasks"] <= 8 for p in points)
+    assert any("at most 8 tasks" in note for note in data["notes"])
