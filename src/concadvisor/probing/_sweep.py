@@ -108,6 +108,11 @@ def _expected(settings: SweepSettings, ladder: _Ladder, key: Key) -> float:
     tasks = _tasks(settings, key)
     if values:
         return tasks / min(values)
+    measured = ladder.throughputs()
+    if measured:
+        # As if the new width gained nothing over the best so far: never an underestimate
+        # that would make a slow trial look hung (GIL-bound work does not scale).
+        return tasks / max(x for _, x in measured)
     width = key[0] or tasks
     parallel = min(width, settings.cpus) if ladder.executor == "processes" else width
     return tasks * settings.task_seconds / max(1, min(parallel, tasks))
