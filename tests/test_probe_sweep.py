@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -13,12 +15,16 @@ from rich.console import Console
 
 from concadvisor import Executor, advise
 from concadvisor.advice import at_measured_width
+from concadvisor.probing import protocol as p
+from concadvisor.probing._sweep import SweepSettings, run_sweep
 from concadvisor.probing.display import render_report
 from concadvisor.probing.inference import infer_profile
 from concadvisor.probing.planning import (
     SWEEP_ASYNC_CAP,
     SWEEP_PROCESS_CPU_FACTOR,
+    SWEEP_ROUNDS,
     SWEEP_THREAD_CAP,
+    make_plan,
     sweep_cap,
     sweep_tasks,
 )
@@ -272,3 +278,63 @@ def test_the_probe_table_fits_80_columns_without_truncating_a_number() -> None:
         assert "…" not in text
         assert "width sweep" in text
         assert "256:5.12k*" in text
+
+
+# --- the sweep itself, in this process (threads only: no child process) -----------------
+
+
+def _sleep_task(seconds: float = 0.005) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def _run_sweep(tasks: int, seconds_left: float) -> list[p.Event]:
+    plan = make_plan(0.005, 0.0, is_async=False, cpus=2, time_left=1.0)
+    settings_ = SweepSettings(
+        func=_sleep_task,
+        is_async=False,
+        plan=plan,
+        spec="tests.test_probe_sweep:_sleep_task",
+        cwd=".",
+        sys_path=[],
+        start_method="fork",
+        cpus=2,
+        task_seconds=0.005,
+        limit=tasks,
+        tasks=tasks,
+    )
+    read, write = os.pipe()
+    try:
+        writer = p.EventWriter(write, "s" * 32)
+        deadline = time.monotonic() + seconds_left
+        run_sweep(writer, settings_, ["serial", "threads"], [((), {})], deadline)
+        os.close(write)
+        data = b""
+        while chunk := os.read(read, 1 << 16):
+            data += chunk
+    finally:
+        os.close(read)
+    return p.EventReader("s" * 32).feed(data)
+
+
+def test_the_sweep_climbs_geometrically_to_the_tasks_and_measures_each_width_thrice() -> None:
+    events = _run_sweep(tasks=16, seconds_left=60.0)
+    done = [e for e in events if isinstance(e, p.SweepTrialDone)]
+    assert {e.executor for e in done} == {"threads"}  # serial has no width
+    widths = sorted({e.width for e in done})
+    assert widths[0] == 1 and max(widths) <= 16
+    for low, high in itertools.pairwise(widths):
+        assert low < high <= 2 * low
+    for width in widths:
+        trials = [e for e in done if e.width == width]
+        assert len(trials) == SWEEP_ROUNDS
+        assert all(e.tasks <= 16 for e in trials)
+    starts = [e for e in events if isinstance(e, p.SweepTrialStarted)]
+    assert len(starts) == len(done)
+
+
+def test_a_sweep_without_time_stops_and_says_which_budget_would_do() -> None:
+    events = _run_sweep(tasks=16, seconds_left=0.0)
+    assert not [e for e in events if isinstance(e, p.SweepTrialDone)]
+    notes = [e.text for e in events if isinstance(e, p.SweepNote)]
+    assert any("more --budget would measure it" in note for note in notes)

@@ -475,7 +475,10 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
             break
     for executor in running.values():
         executor.close()
-    if config.workers is None:  # --workers fixes the width: nothing to sweep
+    # --workers fixes the width: nothing to sweep.  A restarted runner (given the plan,
+    # after a fault killed the last one) only finishes the main rounds: a sweep that
+    # faulted once would fault again.
+    if config.workers is None and config.plan is None:
         settings = SweepSettings(
             func=func,
             is_async=is_async,
