@@ -28,7 +28,7 @@ from concadvisor.probing.planning import (
     sweep_cap,
     sweep_tasks,
 )
-from concadvisor.probing.report import build_report
+from concadvisor.probing.report import ProbeReport, build_report
 from concadvisor.probing.scaling import (
     FLAT_GAIN,
     ScalingFit,
@@ -201,7 +201,7 @@ def _io_measurements(sweep: list[tuple[int, float]], tasks: int) -> Measurements
     return m
 
 
-def _report(sweep: list[tuple[int, float]], tasks: int = 100):  # type: ignore[no-untyped-def]
+def _report(sweep: list[tuple[int, float]], tasks: int = 100) -> ProbeReport:
     m = _io_measurements(sweep, tasks)
     profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False, tasks=tasks)
     return build_report(m, profile, advise(profile), budget=5.0, overrides=[])
