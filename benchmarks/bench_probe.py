@@ -10,7 +10,14 @@ Target: the same winner, and the probe in at most a third of the hand-made time.
 probe reports the runner-up within its measured noise of the fastest and the hand-made
 winner is that runner-up, the row says "tie" and counts as the same winner.
 
-    .venv/bin/python benchmarks/bench_probe.py [--quick]
+``--widths`` checks the width sweep instead: for a sleep-I/O, a pure-Python CPU and an async
+target, a hand-made exhaustive comparison times the recommended executor at every width of
+a dense series (1..8, then steps of about 1.5x up to the tasks or twice the CPUs for
+processes; asyncio's limit, unbounded included), three rounds each.  Target: the width the
+probe recommends gives at least 80% of the best width's throughput (both measured by the
+exhaustive comparison), and the probe's time is printed as a ratio of the exhaustive one.
+
+    .venv/bin/python benchmarks/bench_probe.py [--quick] [--widths]
 """
 
 from __future__ import annotations
@@ -103,10 +110,103 @@ def hand_made(name: str, tasks: int) -> tuple[str, float, dict[str, float]]:
     return winner, time.perf_counter() - t0, medians
 
 
+#: workload name -> tasks for the width comparison
+WIDTH_CASES: dict[str, int] = {"sleep_io": 100, "cpu_bound": 100, "async_io": 100}
+WIDTH_ROUNDS = 3
+
+
+def dense_widths(cap: int) -> list[int]:
+    widths = list(range(1, min(cap, 8) + 1))
+    while widths[-1] < cap:
+        widths.append(min(cap, max(widths[-1] + 1, round(widths[-1] * 1.5))))
+    return widths
+
+
+def _timed(run: Callable[[], object]) -> float:
+    run()  # warm-up
+    samples = []
+    for _ in range(WIDTH_ROUNDS):
+        start = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def width_throughput(name: str, executor: str, width: int, tasks: int) -> float:
+    """Tasks per second of ``tasks`` tasks under ``executor`` at ``width`` (0: unbounded)."""
+    func: Callable[..., Any] = getattr(workloads, name)
+    items = [(name, i) for i in range(tasks)]
+    if executor == "threads":
+        with ThreadPoolExecutor(width) as pool:
+            return tasks / _timed(lambda: list(pool.map(_call_index, items)))
+    if executor == "processes":
+        with ProcessPoolExecutor(width) as pool:
+            chunk = max(1, tasks // (4 * width))
+            return tasks / _timed(lambda: list(pool.map(_call_index, items, chunksize=chunk)))
+    loop = asyncio.new_event_loop()
+
+    async def limited() -> None:
+        limit = asyncio.Semaphore(width or tasks)
+
+        async def one() -> Any:
+            async with limit:
+                return await func()
+
+        await asyncio.gather(*(one() for _ in range(tasks)))
+
+    try:
+        return tasks / _timed(lambda: loop.run_until_complete(limited()))
+    finally:
+        loop.close()
+
+
+def exhaustive(name: str, executor: str, tasks: int) -> tuple[dict[int, float], float]:
+    """Throughput at every dense width (+ unbounded for asyncio) and the seconds taken."""
+    t0 = time.perf_counter()
+    cap = 2 * detect_environment().cpus if executor == "processes" else tasks
+    widths = dense_widths(cap) + ([0] if executor == "asyncio" else [])
+    results = {w: width_throughput(name, executor, w, tasks) for w in widths}
+    return results, time.perf_counter() - t0
+
+
+def main_widths(quick: bool) -> int:
+    print(
+        f"{'workload':<10} {'executor':<10} {'probe w':>7} {'best w':>6} {'share':>6} "
+        f"{'probe s':>8} {'hand s':>7} {'ratio':>6}"
+    )
+    ok = True
+    for name, tasks in WIDTH_CASES.items():
+        if quick:
+            tasks //= 4
+        t0 = time.perf_counter()
+        report = probe_target(f"workloads:{name}", tasks=tasks, cwd=ROOT / "examples")
+        probe_seconds = time.perf_counter() - t0
+        executor = report.recommendation.executor.value
+        if executor == "serial":
+            print(f"{name:<10} {executor:<10} (serial: no width to compare)")
+            continue
+        results, hand_seconds = exhaustive(name, executor, tasks)
+        width = report.recommendation.workers
+        if width not in results:
+            results[width] = width_throughput(name, executor, width, tasks)
+        best = max(results, key=results.__getitem__)
+        share = results[width] / results[best]
+        ok = ok and share >= 0.8
+        print(
+            f"{name:<10} {executor:<10} {width:>7} {best or 'unb':>6} {share:6.2f} "
+            f"{probe_seconds:8.2f} {hand_seconds:7.2f} {probe_seconds / hand_seconds:6.2f}"
+        )
+    print("target met" if ok else "target missed (probe's width >= 80% of the best)")
+    return 0 if ok else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a quarter of the tasks")
+    parser.add_argument("--widths", action="store_true", help="check the width sweep")
     options = parser.parse_args()
+    if options.widths:
+        return main_widths(options.quick)
     print(
         f"{'workload':<12} {'hand s':>7} {'probe s':>8} {'ratio':>6}  {'hand':<10} "
         f"{'probe':<10} same  verdict"

@@ -14,6 +14,7 @@ our processes with anyone else's.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import re
@@ -117,6 +118,32 @@ def _by_executor(data: Any) -> dict[str, Any]:
     return {r["executor"]: r for r in data["results"]}
 
 
+def assert_sweep_consistent(data: Any) -> None:
+    """The sweep's widths are geometric (plus extras at the best), within caps and tasks,
+    and the best width is the measured point of the highest throughput."""
+    tasks = data["measured_profile"]["tasks"]
+    for result in data["results"]:
+        points = result["sweep"]
+        if not points:
+            assert result["best_width"] is None
+            continue
+        assert result["executor"] in ("threads", "processes", "asyncio")
+        widths = sorted({p["width"] for p in points if p["width"]})
+        assert widths[0] == 1
+        for low, high in itertools.pairwise(widths):
+            assert high <= 2 * low  # doubling, or a step to a peak or cap in between
+        for point in points:
+            assert set(point) >= {"width", "chunksize", "median", "spread", "tasks"}
+            assert point["median"] > 0 and point["spread"] >= 0
+            assert point["tasks"] >= 1
+            if data["tasks_assumed"] is False:  # never wider, nor more tasks, than --tasks
+                assert point["width"] <= tasks
+                assert point["tasks"] <= tasks
+        usable = [p for p in points if p["width"] <= tasks]
+        best = max(usable, key=lambda p: p["throughput"])
+        assert result["best_width"] == best["width"]
+
+
 def assert_consistent(data: Any, tasks: int | None = None) -> None:
     """What every report must say about itself, whatever the machine's load."""
     results = _by_executor(data)
@@ -137,13 +164,17 @@ def assert_consistent(data: Any, tasks: int | None = None) -> None:
         assert data["tasks_assumed"] is False
         assert profile["tasks"] == tasks
         assert data["tasks_per_round"] is None or data["tasks_per_round"] <= tasks
-    assert set(data["extrapolated"]) == {"tasks", "workers"}
+    assert set(data["extrapolated"]) == {"tasks", "workers", "chunksize"}
     assert data["extrapolated"]["tasks"] is (profile["tasks"] != data["tasks_per_round"])
     chosen = results[rec["executor"]]
+    swept = {p["width"] or profile["tasks"] for p in chosen["sweep"]}
     unmeasured_width = rec["executor"] != "serial" and (
-        chosen["status"] != "ok" or chosen["workers"] != rec["workers"]
+        chosen["status"] != "ok"
+        or (chosen["workers"] != rec["workers"] and rec["workers"] not in swept)
     )
     assert data["extrapolated"]["workers"] is unmeasured_width
+    assert chosen["extrapolated"] is (unmeasured_width and rec["executor"] != "serial")
+    assert_sweep_consistent(data)
     if data["verdict"] == "confirmed":
         assert chosen["status"] == "ok"
         assert not unmeasured_width
@@ -552,3 +583,44 @@ def test_probe_takes_a_bounded_number_of_an_endless_generator() -> None:
     report = probe(identity, inputs=_endless(), budget=2)  # type: ignore[arg-type]
     assert time.monotonic() - started < 2 + 3  # DESIGN.md: within the budget + 3 s
     assert report.exit_code == 0
+
+
+@pytest.mark.slow
+def test_the_sweep_measures_the_recommended_width_or_says_it_did_not() -> None:
+    """Blocking sleeps: the width the advice ends up with is a measured one, or flagged."""
+    code, data, _, _ = run_probe(f"{T}:sleep_io", "--tasks", "64", budget=4)
+    assert code == 0
+    assert_consistent(data, tasks=64)
+    threads = _by_executor(data)["threads"]
+    assert threads["sweep"], data["notes"]
+    rec = data["recommendation"]
+    if rec["executor"] == "threads":
+        swept = {p["width"] for p in threads["sweep"]}
+        assert rec["workers"] in swept or data["extrapolated"]["workers"] is True
+        if rec["workers"] in swept:
+            assert rec["workers"] == threads["best_width"]
+
+
+@pytest.mark.slow
+def test_an_async_target_sweeps_the_concurrency_limit_and_unbounded() -> None:
+    code, data, _, _ = run_probe(f"{T}:async_sleep", "--tasks", "64", budget=4)
+    assert code == 0
+    assert_consistent(data, tasks=64)
+    points = _by_executor(data)["asyncio"]["sweep"]
+    assert points and points[0]["width"] == 1
+    if data["recommendation"]["executor"] == "asyncio" and any(p["width"] == 0 for p in points):
+        unbounded = next(p for p in points if p["width"] == 0)
+        chosen = _by_executor(data)["asyncio"]["best_width"]
+        best = next(p for p in points if p["width"] == chosen)
+        assert best["throughput"] >= unbounded["throughput"]
+
+
+@pytest.mark.slow
+def test_inputs_cap_the_sweep_rounds_and_it_is_said() -> None:
+    """8 argument tuples: no round of the sweep holds more than 8 tasks, and a note says so."""
+    code, data, _, _ = run_probe(f"{T}:add", "--inputs", f"{T}:inputs", budget=2)
+    assert code == 0
+    points = [p for result in data["results"] for p in result["sweep"]]
+    assert points
+    assert all(p["tasks"] <= 8 for p in points)
+    assert any("at most 8 tasks" in note for note in data["notes"])

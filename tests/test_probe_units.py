@@ -424,7 +424,7 @@ def test_a_short_round_does_not_talk_cpu_work_into_serial() -> None:
     assert recommendation.executor is Executor.PROCESSES
     report = build_report(m, profile, recommendation, budget=3.0, overrides=[], tasks_assumed=True)
     assert report.tasks_assumed is True
-    assert report.extrapolated == {"tasks": True, "workers": False}
+    assert report.extrapolated == {"tasks": True, "workers": False, "chunksize": True}
     assert report.fastest is Executor.PROCESSES
     assert report.verdict == "confirmed", report.verdict_reason
 

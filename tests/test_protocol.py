@@ -57,6 +57,10 @@ EVERY_EVENT: list[p.Event] = [
     p.OutOfTime(round=3),
     p.Settled(round=3),
     p.TargetFailed(message="cannot import 'x'"),
+    p.SweepTrialStarted(executor="threads", width=4, chunksize=None, tasks=8, expected=0.1),
+    p.SweepTrialDone(executor="processes", width=2, chunksize=3, tasks=8, wall=0.05, startup=0.02),
+    p.SweepTrialDone(executor="asyncio", width=0, chunksize=None, tasks=64, wall=0.01, startup=0.0),
+    p.SweepNote(text="sweep: threads stopped before width 64"),
     p.InternalError(traceback="Traceback...\nRuntimeError: bug"),
     p.Done(),
 ]
@@ -192,7 +196,28 @@ def test_every_event_kind_has_a_handler() -> None:
             watch.handle(p.Starting(executor="threads"))
         if isinstance(event, p.TrialDone):
             watch.handle(p.TrialStarted(executor="threads", round=1, expected=0.1))
+        if isinstance(event, p.SweepTrialDone):
+            watch.handle(
+                p.SweepTrialStarted(
+                    executor=event.executor, width=event.width, chunksize=None, tasks=1, expected=1
+                )
+            )
         watch.handle(event)
+
+
+def test_a_sweep_result_counts_only_for_the_sweep_trial_the_parent_saw_start() -> None:
+    watch = _watch()
+    watch.handle(p.Hello(pid=1))
+    done = p.SweepTrialDone(
+        executor="threads", width=4, chunksize=None, tasks=8, wall=0.05, startup=0.0
+    )
+    with pytest.raises(p.ProtocolError):
+        watch.handle(done)
+    watch.handle(
+        p.SweepTrialStarted(executor="threads", width=4, chunksize=None, tasks=8, expected=0.1)
+    )
+    watch.handle(done)
+    assert watch.m.records["threads"].sweep == [(4, None, 8, 0.05)]
 
 
 def test_nothing_outside_the_protocol_spells_event_names() -> None:

@@ -16,9 +16,17 @@ from .rules.base import Facts, Note, Offload, Rule, Score, Veto, Warn
 from .rules.engine import Decision, evaluate, merge_rules
 from .rules.thresholds import predicted
 from .snippets import render_snippet
-from .workers import suggest_offload_workers, suggest_workers
+from .workers import chunksize_for, suggest_offload_workers, suggest_workers
 
-__all__ = ["Advisory", "Confidence", "RankedExecutor", "Reason", "Recommendation", "advise"]
+__all__ = [
+    "Advisory",
+    "Confidence",
+    "RankedExecutor",
+    "Reason",
+    "Recommendation",
+    "advise",
+    "at_measured_width",
+]
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -81,6 +89,12 @@ class Recommendation(BaseModel):
         ge=1, description="Pool size (threads/processes), concurrency limit (asyncio), or 1."
     )
     offload_workers: int | None = Field(default=None, description="Pool size of the offload.")
+    chunksize: int | None = Field(
+        default=None,
+        description="Tasks sent to a process pool worker at once (pool.map's chunksize): "
+        "planned from tasks and workers, or the best a probe measured; None: not a "
+        "process pool.",
+    )
     ranking: list[RankedExecutor] = Field(description="Every executor, best first.")
     reasons: list[Reason] = Field(description="The rules that shaped the choice, in order.")
     warnings: list[Advisory] = Field(description="Hazards that hold for this choice.")
@@ -294,6 +308,9 @@ def _recommendation(decision: Decision) -> Recommendation:
             "offload": offload,
             "workers": workers,
             "offload_workers": offload_workers,
+            "chunksize": (
+                chunksize_for(profile.tasks, workers) if executor is Executor.PROCESSES else None
+            ),
             "ranking": ranking,
             "reasons": reasons,
             "warnings": warnings,
@@ -320,16 +337,20 @@ def _confidence(decision: Decision, viable: dict[Executor, bool]) -> Confidence:
     return level
 
 
+def _what(executor: Executor, workers: int) -> str:
+    """The choice in words, with its pool size."""
+    if executor is Executor.SERIAL:
+        return "Run the tasks one after another on one thread"
+    if executor is Executor.THREADS:
+        return f"Use a thread pool of {workers}"
+    if executor is Executor.PROCESSES:
+        return f"Use a process pool of {workers}"
+    return f"Use asyncio coroutines, at most {workers} at once"
+
+
 def _summary(decision: Decision, workers: int, key: str, speedups: dict[str, float] | None) -> str:
     executor = decision.executor
-    if executor is Executor.SERIAL:
-        what = "Run the tasks one after another on one thread"
-    elif executor is Executor.THREADS:
-        what = f"Use a thread pool of {workers}"
-    elif executor is Executor.PROCESSES:
-        what = f"Use a process pool of {workers}"
-    else:
-        what = f"Use asyncio coroutines, at most {workers} at once"
+    what = _what(executor, workers)
     # The model predicts one executor at a time: no quote for a combination (offload).
     if speedups is not None and executor is not Executor.SERIAL and decision.offload is None:
         what += f" ({format_speedup(speedups[executor.value])} predicted)"
@@ -340,3 +361,34 @@ def _summary(decision: Decision, workers: int, key: str, speedups: dict[str, flo
     if len(key) > 1 and key[1].islower():
         key = key[0].lower() + key[1:]
     return f"{what}: {key}" if key else f"{what}."
+
+
+def at_measured_width(
+    recommendation: Recommendation, workers: int, chunksize: int | None, how: str
+) -> Recommendation:
+    """``recommendation`` with the pool size (and chunksize) a probe measured best.
+
+    ``how`` says where the figures come from; it leads the summary.  The snippet is
+    rendered again for the new figures.
+    """
+    executor = recommendation.executor
+    profile = recommendation.profile
+    chunksize = chunksize if executor is Executor.PROCESSES else None
+    snippet = render_snippet(
+        executor,
+        recommendation.offload,
+        workers,
+        recommendation.offload_workers,
+        profile.tasks,
+        profile.workload,
+        profile.name,
+        recommendation.environment.has_task_group,
+        profile.start_method,
+        chunksize,
+    )
+    _, _, reason = recommendation.summary.partition(": ")
+    what = _what(executor, workers) + f" ({how})"
+    summary = f"{what}: {reason}" if reason else f"{what}."
+    return recommendation.model_copy(
+        update={"workers": workers, "chunksize": chunksize, "snippet": snippet, "summary": summary}
+    )

@@ -31,14 +31,15 @@ def render_snippet(
     name: str,
     task_group: bool,
     start_method: StartMethod | None,
+    chunksize: int | None = None,
 ) -> str:
     """A runnable script for this choice.
 
     ``start_method`` is set only when the profile asked for a specific one; the snippet then
-    passes it as ``mp_context``.
+    passes it as ``mp_context``; ``chunksize`` only when a probe measured the best one.
     """
     request = SnippetRequest(
-        offload, workers, offload_workers, tasks, workload, task_group, start_method
+        offload, workers, offload_workers, tasks, workload, task_group, start_method, chunksize
     )
     return _header(executor, name, tasks) + _body(executor, request)
 

@@ -29,6 +29,8 @@ class SnippetRequest(NamedTuple):
     task_group: bool
     #: Set only when the profile asked for one; the snippet then passes it as mp_context.
     start_method: StartMethod | None
+    #: A measured chunksize (process pools); None: planned from tasks and workers.
+    chunksize: int | None = None
 
 
 CostFormula = Callable[["Inputs", "MachineCosts"], "ExecutorPrediction"]

@@ -39,7 +39,7 @@ def process_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
 
 def process_snippet(r: SnippetRequest) -> str:
     extra_import, args = pool_args(r.workers, r.start_method)
-    chunk = chunksize_for(r.tasks, r.workers)
+    chunk = r.chunksize if r.chunksize is not None else chunksize_for(r.tasks, r.workers)
     chunk_arg = f", chunksize={chunk}" if chunk > 1 else ""
     return (
         f"{extra_import}import time\n"

@@ -37,9 +37,10 @@ from ..environment import detect_environment
 from ..errors import TargetError
 from ..executors.registry import spec as executor_spec
 from ..isolation import become_subreaper, kill_tree
+from ._sweep import SweepSettings, run_sweep
 from .executors import BatchRunner, Call, RunnerSetup, Trial, TrialError, runqueue_seconds
 from .interpreter import PythonInfo
-from .planning import EXECUTORS, MAX_TASKS, MIN_ROUNDS, Plan, make_plan
+from .planning import EXECUTORS, MAIN_ROUNDS_SHARE, MAX_TASKS, MIN_ROUNDS, Plan, make_plan
 from .protocol import (
     Done,
     EventWriter,
@@ -455,6 +456,8 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
         estimate_width = config.workers or cpus
         left = deadline - time.monotonic()
         left -= _startup_estimate(config.start_method, estimate_width, executors)
+        if config.workers is None:
+            left *= MAIN_ROUNDS_SHARE  # the rest is the width sweep's
         plan = make_plan(
             warmup.task_seconds,
             warmup.cpu_share,
@@ -495,6 +498,9 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
         writer.emit(Started(executor=executor_name(name), seconds=seconds))
         running[name] = executor
 
+    # The main rounds leave the sweep its share of the time (what they do not use, too).
+    sweep_share = 0.0 if config.workers is not None else 1 - MAIN_ROUNDS_SHARE
+    rounds_deadline = deadline - sweep_share * max(0.0, deadline - time.monotonic())
     last: dict[str, float] = {}
     walls: dict[str, list[float]] = {name: [] for name in running}
     for round_index in range(1, plan.rounds + 1):
@@ -502,7 +508,7 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
         if not active:
             break
         expected = sum(last.get(name, plan.estimates[name]) for name in active)
-        if round_index > 1 and time.monotonic() + expected > deadline:
+        if round_index > 1 and time.monotonic() + expected > rounds_deadline:
             writer.emit(OutOfTime(round=round_index))
             break
         for name in active:
@@ -535,6 +541,26 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
             break
     for executor in running.values():
         executor.close()
+    # --workers fixes the width: nothing to sweep.  A restarted runner (given the plan,
+    # after a fault killed the last one) only finishes the main rounds: a sweep that
+    # faulted once would fault again.
+    if config.workers is None and config.plan is None:
+        settings = SweepSettings(
+            func=func,
+            is_async=is_async,
+            plan=plan,
+            spec=config.spec,
+            cwd=config.cwd,
+            sys_path=list(sys.path),
+            start_method=config.start_method,
+            cpus=config.cpus,
+            task_seconds=warmup.task_seconds,
+            limit=_batch_cap(config, calls),
+            tasks=config.tasks,
+        )
+        run_sweep(
+            writer, settings, [name for name in EXECUTORS if name in running], calls, deadline
+        )
 
 
 def _trial_failed(name: str, round_index: int, exc: TrialError) -> TrialFailed:

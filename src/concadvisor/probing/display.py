@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -69,19 +70,42 @@ def _row(result: ExecutorResult, report: ProbeReport) -> list[str | Text]:
         _seconds(result.wall_seconds),
         spread,
         f"{result.speedup:.2f}x" if result.speedup is not None else "-",
-        _predicted(result),
+        f"{result.predicted_speedup:.2f}x" if result.predicted_speedup is not None else "-",
+        f"{100 * result.model_error:+.0f}%" if result.model_error is not None else "-",
         f"{result.cpu_use:.2f}" if result.cpu_use is not None else "-",
         _seconds(result.startup_seconds),
     ]
 
 
-def _predicted(result: ExecutorResult) -> str:
-    if result.predicted_speedup is None:
-        return "-"
-    text = f"{result.predicted_speedup:.2f}x"
-    if result.model_error is not None:
-        text += f" ({100 * result.model_error:+.0f}%)"
-    return text
+def _rate(tasks_per_second: float) -> str:
+    """A throughput in at most 5 characters: 0.123, 12.3, 123, 12.3k, 123k, 1.2M."""
+    x = tasks_per_second
+    if x < 10:
+        return f"{x:.2g}" if x < 1 else f"{x:.1f}"
+    if x < 1e3:
+        return f"{x:.0f}"
+    if x < 1e6:
+        return f"{x / 1e3:.3g}k"
+    return f"{x / 1e6:.3g}M"
+
+
+def _sweep_line(result: ExecutorResult, report: ProbeReport) -> Text | None:
+    """``threads: 1:20 2:40 4:79 8:158*`` -- tasks per second at each width, * the best."""
+    if not result.sweep:
+        return None
+    line = Text(f"  {result.executor.value}:", style="bold")
+    for point in result.sweep:
+        label = str(point.width) if point.width else "unbounded"
+        if point.chunksize is not None and point.chunksize > 1:
+            label += f"/c{point.chunksize}"
+        best = point.width == result.best_width and point.chunksize == result.best_chunksize
+        line.append(f" {label}:{_rate(point.throughput)}" + ("*" if best else ""))
+    if result.sweep_startup_seconds:
+        line.append(f" (pools started apart in {_seconds(result.sweep_startup_seconds)})")
+    if result.extrapolated:
+        rec = report.recommendation.workers
+        line.append(f"; × {rec} is beyond the widths measured: extrapolated", style="yellow")
+    return line
 
 
 def _tasks_line(report: ProbeReport) -> Text | None:
@@ -137,14 +161,23 @@ def render_report(console: Console, report: ProbeReport) -> None:
     title = f"probe {report.target}"
     if tasks:
         title += f" · {tasks} tasks per round"
-    table = Table(title=title, title_justify="left", show_edge=False)
+    # One space between columns and none at the edges: the widest rows fit 80 columns.
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 0, 0, 1),
+    )
     for column, justify in (
         ("executor", "left"),
         ("status", "left"),
         ("median", "right"),
         ("spread", "right"),
         ("speedup", "right"),
-        ("predicted", "right"),
+        ("model", "right"),
+        ("error", "right"),
         ("CPU", "right"),
         ("start-up", "right"),
     ):
@@ -168,12 +201,17 @@ def render_report(console: Console, report: ProbeReport) -> None:
             console.print(line)
     console.print(
         Text(
-            "  median: one round's wall time; spread: 1.4826 x MAD; predicted: the cost "
-            f"model's speedup ({report.costs_source or 'no'} costs) and its error; "
+            "  median: one round's wall time; spread: 1.4826 x MAD; model: the cost "
+            f"model's speedup ({report.costs_source or 'no'} costs), error: its error; "
             "CPU: cores kept busy",
             style="dim",
         )
     )
+    sweep_lines = [text for r in report.results if (text := _sweep_line(r, report))]
+    if sweep_lines:
+        console.print(Text("width sweep: tasks per second at each width (/c: chunksize), * best:"))
+        for sweep_line in sweep_lines:
+            console.print(sweep_line)
     console.print()
 
     rec = report.recommendation

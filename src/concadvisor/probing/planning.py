@@ -26,6 +26,8 @@ __all__ = [
     "Plan",
     "estimate_trials",
     "make_plan",
+    "sweep_cap",
+    "sweep_tasks",
     "trial_timeout",
 ]
 
@@ -48,6 +50,21 @@ PICKLE_BYTES_PER_SECOND = 300e6
 #: A trial slower than this many times its estimate (and than the floor) is a hang.
 TIMEOUT_FACTOR = 8.0
 TIMEOUT_FLOOR_SECONDS = 1.0
+#: Share of the time left after the warm-up that the main rounds may use; the rest is the
+#: width sweep's (and its pools' start-up).
+MAIN_ROUNDS_SHARE = 0.5
+#: Widest width the sweep measures per executor: OS threads cost memory and switches,
+#: processes beyond twice the CPUs only queue, coroutines are cheap.
+SWEEP_THREAD_CAP = 256
+SWEEP_PROCESS_CPU_FACTOR = 2
+SWEEP_ASYNC_CAP = 1024
+#: A sweep round gives every worker this many tasks (so that each has work and one
+#: straggler does not decide the result) ...
+SWEEP_TASKS_PER_WORKER = 2
+#: ... and at least this much serial work, as the main rounds do.
+SWEEP_BATCH_SECONDS = 0.05
+#: Rounds of each sweep point (for a median and a spread).
+SWEEP_ROUNDS = 3
 
 
 #: Interleaving order inside a round: the registry's (typed as str, as the pipe carries them).
@@ -182,6 +199,36 @@ def make_plan(
         rounds=rounds,
         estimates=estimates,
     )
+
+
+def sweep_cap(executor: str, cpus: int, tasks: int | None) -> int:
+    """Widest width the sweep may measure for ``executor``: its cap, and the user's tasks.
+
+    More workers than tasks can never run at once, so ``--tasks`` bounds every sweep.
+    """
+    caps: dict[str, int] = {
+        Executor.THREADS.value: SWEEP_THREAD_CAP,
+        Executor.PROCESSES.value: SWEEP_PROCESS_CPU_FACTOR * max(1, cpus),
+        Executor.ASYNCIO.value: SWEEP_ASYNC_CAP,
+    }
+    cap = caps.get(str(executor), 1)
+    if tasks is not None:
+        cap = min(cap, tasks)
+    return max(1, cap)
+
+
+def sweep_tasks(width: int, task_seconds: float, limit: int | None) -> int:
+    """Tasks in one sweep round at ``width``: width x k, at least the minimum batch work.
+
+    ``limit`` (the user's tasks or the inputs given) caps it: a round never holds more
+    tasks than there are.
+    """
+    t = max(task_seconds, 1e-7)
+    n = max(SWEEP_TASKS_PER_WORKER * width, math.ceil(SWEEP_BATCH_SECONDS / t))
+    n = min(n, max(MAX_TASKS, SWEEP_TASKS_PER_WORKER * width))
+    if limit is not None:
+        n = min(n, limit)
+    return max(1, n)
 
 
 def trial_timeout(estimate: float, previous: float | None = None) -> float:

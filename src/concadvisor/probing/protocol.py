@@ -55,6 +55,9 @@ __all__ = [
     "Skipped",
     "Started",
     "Starting",
+    "SweepNote",
+    "SweepTrialDone",
+    "SweepTrialStarted",
     "TargetFailed",
     "TrialDone",
     "TrialFailed",
@@ -289,6 +292,37 @@ class Settled(_Message):
     round: Round
 
 
+class SweepTrialStarted(_Message):
+    """One timed batch of the width sweep starts: ``tasks`` tasks at ``width``.
+
+    ``width`` 0 is asyncio without a concurrency limit; ``chunksize`` is only for processes.
+    """
+
+    event: Literal["sweep_start"] = "sweep_start"
+    executor: ExecutorName
+    width: Annotated[int, Field(ge=0)]
+    chunksize: Count | None
+    tasks: Count
+    expected: Seconds
+
+
+class SweepTrialDone(_Message):
+    event: Literal["sweep"] = "sweep"
+    executor: ExecutorName
+    width: Annotated[int, Field(ge=0)]
+    chunksize: Count | None
+    tasks: Count
+    wall: PositiveSeconds
+    startup: Seconds
+
+
+class SweepNote(_Message):
+    """Something about the sweep worth a line in the report (a cut, a cap)."""
+
+    event: Literal["sweep_note"] = "sweep_note"
+    text: Text
+
+
 class InternalError(_Message):
     """The runner itself failed (a bug of ours, not of the function)."""
 
@@ -318,6 +352,9 @@ Event = Annotated[
     | TrialFailed
     | OutOfTime
     | Settled
+    | SweepTrialStarted
+    | SweepTrialDone
+    | SweepNote
     | InternalError
     | Done,
     Field(discriminator="event"),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..advice import Recommendation
+from ..advice import Recommendation, at_measured_width
 from ..environment import detect_environment
 from ..profile import Executor, TaskProfile
 from .interpreter import PythonInfo
 from .planning import EXECUTORS
 from .session import ExecutorRecord, Measurements
 from .stats import summarize
+from .sweep_result import SweepPoint, best_point, measured_width, sweep_points
 from .verdict import Decision, Measured, Verdict, decide, width_measured
 
 __all__ = [
@@ -72,6 +74,26 @@ class ExecutorResult(BaseModel):
     )
     model_error: float | None = Field(
         default=None, description="predicted_speedup / speedup - 1 (0.1: predicted 10% high)."
+    )
+    sweep: list[SweepPoint] = Field(
+        default_factory=list,
+        description="The width sweep: throughput at each width (and chunksize) measured.",
+    )
+    best_width: int | None = Field(
+        default=None,
+        description="The swept width of the highest throughput for the tasks (0: asyncio "
+        "unbounded); None: not swept.",
+    )
+    best_chunksize: int | None = Field(
+        default=None, description="The chunksize of the best sweep point (processes)."
+    )
+    sweep_startup_seconds: float | None = Field(
+        default=None, description="Time spent starting the sweep's pools (never timed)."
+    )
+    extrapolated: bool = Field(
+        default=False,
+        description="The recommendation's width for this executor is wider than any width "
+        "measured (main rounds or sweep): its figures there are extrapolated.",
     )
 
 
@@ -150,8 +172,9 @@ class ProbeReport(BaseModel):
     extrapolated: dict[str, bool] = Field(
         default_factory=dict,
         description="Which of the recommendation's figures the probe did not measure: "
-        "'tasks' (it is for a different number of tasks than a round ran) and 'workers' "
-        "(its pool size / concurrency is not the one its executor ran with).",
+        "'tasks' (it is for a different number of tasks than a round ran), 'workers' "
+        "(its pool size / concurrency is not one its executor ran with, in the main rounds "
+        "or the width sweep) and 'chunksize' (a process pool's chunksize not measured).",
     )
     costs_source: str | None = Field(
         default=None,
@@ -268,6 +291,16 @@ def build_report(
     serial_median = statistics.median(serial.walls) if serial_ok else None
     measured = [_measured(m.records[name], serial_median, m.plan, m.warmup) for name in EXECUTORS]
     tasks = int(m.plan["tasks"]) if m.plan else None
+    sweeps = {name: sweep_points(m.records[name]) for name in EXECUTORS}
+    bests = {name: best_point(points, profile.tasks) for name, points in sweeps.items()}
+    measured = [
+        replace(
+            item,
+            swept=tuple(sorted({measured_width(p, profile.tasks) for p in sweeps[item.executor]})),
+        )
+        for item in measured
+    ]
+    recommendation = _at_best_width(recommendation, bests, profile.tasks)
     recommendation, tempered = _temper(recommendation, measured)
     decision: Decision = decide(
         measured,
@@ -278,8 +311,11 @@ def build_report(
         recommended_workers=recommendation.workers,
     )
     chosen = next((r for r in measured if r.executor == recommendation.executor.value), None)
+    rec_best = bests.get(recommendation.executor.value)
     extrapolated = {
         "tasks": profile.tasks != tasks,
+        "chunksize": recommendation.executor is Executor.PROCESSES
+        and (rec_best is None or rec_best.chunksize != recommendation.chunksize),
         "workers": recommendation.executor is not Executor.SERIAL
         and not (
             chosen is not None
@@ -310,6 +346,12 @@ def build_report(
                 note=_note(item.executor, m.is_async),
                 predicted_speedup=_rounded(predictions.get(item.executor)),
                 model_error=_error(predictions.get(item.executor), item),
+                sweep=sweeps[item.executor],
+                best_width=best.width if (best := bests[item.executor]) else None,
+                best_chunksize=best.chunksize if best else None,
+                sweep_startup_seconds=record.sweep_startup if record.sweep else None,
+                extrapolated=item.executor == recommendation.executor.value
+                and extrapolated["workers"],
             )
         )
     notes = list(m.notes)
@@ -346,6 +388,18 @@ def build_report(
         extrapolated=extrapolated,
         costs_source=detect_environment().costs.source if predictions else None,
     )
+
+
+def _at_best_width(
+    recommendation: Recommendation, bests: dict[str, SweepPoint | None], tasks: int
+) -> Recommendation:
+    """The recommendation at the width (and chunksize) its executor's sweep measured best."""
+    best = bests.get(recommendation.executor.value)
+    if best is None or recommendation.offload is not None:
+        return recommendation
+    width = measured_width(best, tasks)
+    how = "unbounded measured best" if best.width == 0 else "best width measured"
+    return at_measured_width(recommendation, width, best.chunksize, how)
 
 
 def _rounded(value: float | None) -> float | None:

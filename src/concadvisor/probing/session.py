@@ -57,6 +57,9 @@ from .protocol import (
     Skipped,
     Started,
     Starting,
+    SweepNote,
+    SweepTrialDone,
+    SweepTrialStarted,
     TargetFailed,
     TrialDone,
     TrialFailed,
@@ -100,6 +103,10 @@ class ExecutorRecord:
     status: str | None = None  # None until a fault or a skip decides it
     reason: str | None = None
     exitcode: int | None = None
+    #: The width sweep's trials: (width, chunksize, tasks, wall seconds); width 0: unbounded.
+    sweep: list[tuple[int, int | None, int, float]] = field(default_factory=list)
+    #: Seconds spent starting the sweep's pools (apart from every timed trial).
+    sweep_startup: float = 0.0
 
 
 @dataclass
@@ -355,6 +362,17 @@ class _Watch:
             self.m.notes.append(
                 f"stopped after {event.round} rounds: the fastest was clearly ahead"
             )
+        elif isinstance(event, SweepTrialStarted):
+            self._enter("sweep", event.executor, trial_timeout(event.expected))
+            self._say(f"width sweep: {event.executor} x {event.width or 'unbounded'}")
+        elif isinstance(event, SweepTrialDone):
+            self._expect_phase(event, "sweep", event.executor)
+            record = records[event.executor]
+            record.sweep.append((event.width, event.chunksize, event.tasks, event.wall))
+            record.sweep_startup += event.startup
+            self._enter("idle")
+        elif isinstance(event, SweepNote):
+            self.m.notes.append(event.text)
         elif isinstance(event, InternalError):
             last = event.traceback.strip().splitlines()[-1:] or ["?"]
             self.m.notes.append(f"the probe's runner failed: {last[0]}")
@@ -427,6 +445,11 @@ class _Watch:
                     records[name],
                     f"not measured: the function {verb} the process in the warm-up call",
                 )
+        elif phase.kind == "sweep":
+            self.m.notes.append(
+                f"sweep: the process running the function died during a {phase.executor} "
+                f"sweep trial ({how}); the points before it stand"
+            )
         elif phase.executor is not None:
             record = records[phase.executor]
             record.status, record.exitcode = "failed", code
@@ -457,6 +480,12 @@ class _Watch:
             record.reason = f"the warm-up call did not return within the budget ({waited:.1f} s)"
             for name in EXECUTORS[1:]:
                 _skip(records[name], "not measured: the warm-up call under serial hung")
+        elif phase.kind == "sweep":
+            what = "the budget ran out during" if hard else "the function hung in"
+            self.m.notes.append(
+                f"sweep: {what} a {phase.executor} sweep trial ({waited:.1f} s); the points "
+                "before it stand"
+            )
         elif phase.executor is not None:
             record = records[phase.executor]
             if hard and (phase.timeout is None or waited < phase.timeout):

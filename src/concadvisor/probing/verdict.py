@@ -47,10 +47,13 @@ class Measured:
     cpu_use: float | None
     #: Pool size / concurrency it ran with (None: not known).
     workers: int | None = None
+    #: Widths the width sweep measured it at (unbounded asyncio as the tasks it ran).
+    swept: tuple[int, ...] = ()
 
 
 def width_measured(result: Measured | None, recommended_workers: int | None) -> bool:
-    """Whether ``result`` ran with the recommended width (serial has only one).
+    """Whether ``result`` ran with the recommended width (serial has only one), in the
+    main rounds or in the width sweep.
 
     ``recommended_workers`` None: the caller has no width to check.
     """
@@ -58,7 +61,9 @@ def width_measured(result: Measured | None, recommended_workers: int | None) -> 
         return True
     if recommended_workers is None:
         return True
-    return result is not None and result.workers == recommended_workers
+    return result is not None and (
+        result.workers == recommended_workers or recommended_workers in result.swept
+    )
 
 
 @dataclass(frozen=True)
