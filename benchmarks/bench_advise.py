@@ -5,12 +5,21 @@ from a dict.  Prints the median over rounds of the mean time per call across a f
 seeded spread of 500 profiles, with the spread (min-max of the rounds).  The headline
 figures clear advise()'s small caches (snippets, labels) before every round, so that
 repeating the same 500 profiles does not flatter them; "warm" keeps them.
+
+On a loaded machine compare instruction counts instead of wall time (deterministic):
+``--calls N`` runs only N cold calls, so that the difference between two callgrind runs
+is N calls' worth::
+
+    valgrind --tool=callgrind python benchmarks/bench_advise.py --calls 0     # -> Ir0
+    valgrind --tool=callgrind python benchmarks/bench_advise.py --calls 1000  # -> Ir1
+    # instructions per call = (Ir1 - Ir0) / 1000
 """
 
 from __future__ import annotations
 
 import random
 import statistics
+import sys
 import time
 from typing import Any
 
@@ -71,6 +80,18 @@ def per_call_us(
     return statistics.median(samples), min(samples), max(samples)
 
 
+def instruction_run(calls: int) -> None:
+    """``calls`` cold advise() calls over the spread, caches cleared every 500 (as a round)."""
+    detect_environment()
+    dicts = spread_of_profiles()
+    for item in dicts[:50]:  # the same warm-up as main(), so it cancels out between runs
+        advise(item)
+    for i in range(calls):
+        if i % len(dicts) == 0:
+            _clear_caches()
+        advise(dicts[i % len(dicts)])
+
+
 def main() -> None:
     detect_environment()  # detection is cached once per process; keep it out of the timing
     dicts = spread_of_profiles()
@@ -90,4 +111,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--calls"] and len(sys.argv) == 3 and sys.argv[2].isdigit():
+        instruction_run(int(sys.argv[2]))
+    elif sys.argv[1:]:
+        sys.exit("usage: bench_advise.py [--calls N]")
+    else:
+        main()

@@ -20,6 +20,7 @@ from concadvisor import (
     fire,
 )
 from concadvisor.rules.base import Check, Facts
+from concadvisor.rules.engine import SIMPLICITY
 
 from conftest import ROOT
 from strategies import environments, profile_dicts
@@ -242,3 +243,17 @@ def test_trusted_construction_equals_validation(data: dict[str, Any], env: Envir
     assert validated == rec
     assert validated.model_dump_json() == rec.model_dump_json()
     assert validated.model_fields_set == rec.model_fields_set
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=profile_dicts(), env=environments())
+def test_ranking_orders_viable_then_score_then_simplicity(
+    data: dict[str, Any], env: Environment
+) -> None:
+    """The engine's inline sort keys rank exactly as documented: viable executors before
+    vetoed ones, then the higher score, ties to the simpler model (SIMPLICITY order)."""
+    rec = advise(data, environment=env)
+    simplicity = {executor: i for i, executor in enumerate(SIMPLICITY)}
+    expected = sorted(rec.ranking, key=lambda r: (not r.viable, -r.score, simplicity[r.executor]))
+    assert [r.executor for r in rec.ranking] == [r.executor for r in expected]
+    assert rec.executor is rec.ranking[0].executor

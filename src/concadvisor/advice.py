@@ -180,6 +180,15 @@ def advise(
     return _recommendation(decision)
 
 
+# The setters of BaseModel's four slots, looked up once: calling a slot's setter directly
+# skips the by-name lookup object.__setattr__ makes (and pydantic's frozen __setattr__).
+_SET_DICT = BaseModel.__dict__["__dict__"].__set__
+_SET_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_SET_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
+_SET_PRIVATE = BaseModel.__dict__["__pydantic_private__"].__set__
+_new_object = object.__new__
+
+
 def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     """An instance of ``cls`` from values advise() built itself, without revalidating them.
 
@@ -188,12 +197,11 @@ def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     ``model_validate`` of its own dump).  Validating these trusted values was most of the
     cost of advise(); user input (the profile) is still validated in full.
     """
-    obj = cls.__new__(cls)
-    setattr_ = object.__setattr__
-    setattr_(obj, "__dict__", values)
-    setattr_(obj, "__pydantic_fields_set__", set(values))
-    setattr_(obj, "__pydantic_extra__", None)
-    setattr_(obj, "__pydantic_private__", None)
+    obj = _new_object(cls)
+    _SET_DICT(obj, values)
+    _SET_FIELDS_SET(obj, set(values))
+    _SET_EXTRA(obj, None)
+    _SET_PRIVATE(obj, None)
     return obj
 
 

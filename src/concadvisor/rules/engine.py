@@ -8,7 +8,6 @@ always has an answer); the best viable score wins and ties go to the simpler mod
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from ..errors import RuleError
@@ -47,9 +46,13 @@ class FiredRule(NamedTuple):
     fired: Fired
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The engine's trace and choice, before it is dressed up as a Recommendation."""
+class Decision(NamedTuple):
+    """The engine's trace and choice, before it is dressed up as a Recommendation.
+
+    A NamedTuple rather than a frozen dataclass: just as immutable, and built without the
+    nine ``object.__setattr__`` calls a frozen dataclass's ``__init__`` makes (one Decision
+    per advise() call).
+    """
 
     facts: Facts
     fired: tuple[FiredRule, ...]
@@ -121,12 +124,19 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
             elif not isinstance(effect, (Warn, Note)):
                 raise RuleError(f"rule {rule_id} produced an unknown effect {effect!r}")
 
-    def rank_key(executor: Executor) -> tuple[bool, float, int]:
-        viable = executor is Executor.SERIAL or not vetoes[executor]
-        return (not viable, -scores[executor], _SIMPLICITY_INDEX[executor])
-
-    # Only the executors that exist on the assumed interpreter are ranked (DESIGN.md).
-    order = tuple(sorted(available_executors(facts.environment), key=rank_key))
+    # Best first: viable before vetoed, then the higher score, then the simpler model.  The
+    # keys are built inline (a key function would cost a Python call per executor).
+    ranked = sorted(
+        (
+            executor is not Executor.SERIAL and bool(vetoes[executor]),
+            -scores[executor],
+            _SIMPLICITY_INDEX[executor],
+            executor,
+        )
+        # Only the executors that exist on the assumed interpreter are ranked (DESIGN.md).
+        for executor in available_executors(facts.environment)
+    )
+    order = tuple([key[3] for key in ranked])
     chosen = order[0]
     offload: Executor | None = None
     offload_rule: str | None = None

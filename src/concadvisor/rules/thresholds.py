@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from ..costs.inputs import Inputs
 from ..costs.model import Prediction, predict_inputs
-from ..workers import suggest_widths
+from ..workers import chunksize_for, suggest_widths
 
 if TYPE_CHECKING:
     from .base import Facts
@@ -73,6 +73,9 @@ def predicted(facts: Facts) -> Prediction | None:
             threads=widths.threads,
             processes=widths.processes,
             concurrency=widths.asyncio,
+            # Given here, where workers is importable at module level: Inputs.build's own
+            # default imports it on every call (costs.inputs sits below workers).
+            chunksize=chunksize_for(profile.tasks, widths.processes),
         )
         result = predict_inputs(x, environment.costs)
     memo["prediction"] = result
