@@ -179,7 +179,7 @@ def render_report(console: Console, report: ProbeReport) -> None:
         ("model", "right"),
         ("error", "right"),
         ("CPU", "right"),
-        ("start-up", "right"),
+        ("start", "right"),
     ):
         table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for result in report.results:
@@ -203,7 +203,7 @@ def render_report(console: Console, report: ProbeReport) -> None:
         Text(
             "  median: one round's wall time; spread: 1.4826 x MAD; model: the cost "
             f"model's speedup ({report.costs_source or 'no'} costs), error: its error; "
-            "CPU: cores kept busy",
+            "CPU: cores kept busy; start: the pool's start-up",
             style="dim",
         )
     )
