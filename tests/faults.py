@@ -13,6 +13,7 @@ directory: the user's real cache is never touched.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -38,9 +39,23 @@ TMP = "{tmp}"
 Setup = Callable[[Path], None]
 
 
+@functools.cache
 def unprivileged_available() -> bool:
-    """Cases run as nobody need root (to switch) and setpriv."""
-    return LINUX and os.geteuid() == 0 and shutil.which("setpriv") is not None
+    """Cases run as nobody need root (to switch), setpriv, and an interpreter that nobody
+    can run (a pyenv Python under /root is not: its shared library is out of reach)."""
+    if not (LINUX and os.geteuid() == 0 and shutil.which("setpriv") is not None):
+        return False
+    try:
+        done = subprocess.run(
+            [*SETPRIV, sys.executable, "-c", "import concadvisor"],
+            capture_output=True,
+            timeout=30,
+            check=False,
+            cwd="/",
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 @dataclass(frozen=True)

@@ -550,7 +550,10 @@ def _param(case: Case) -> object:
     marks = [pytest.mark.slow] if case.slow else []
     if case.unprivileged:
         marks.append(
-            pytest.mark.skipif(not unprivileged_available(), reason="needs root and setpriv")
+            pytest.mark.skipif(
+                not unprivileged_available(),
+                reason="needs root, setpriv and a Python that nobody can run",
+            )
         )
     if case.stdout_path and not Path(case.stdout_path).exists():
         marks.append(pytest.mark.skip(reason=f"needs {case.stdout_path}"))
