@@ -139,10 +139,12 @@ class Outcome:
             assert text in self.stderr, f"{text!r} not in stderr: {context}"
 
 
-def marked_processes(mark: str) -> list[int]:
-    """Live (not zombie) processes whose environment carries ``mark``."""
+def marked_processes(mark: str, variable: str = MARK) -> list[int]:
+    """Live (not zombie) processes whose environment sets ``variable`` to ``mark``."""
+    if not LINUX:
+        return []
     found: list[int] = []
-    needle = f"{MARK}={mark}".encode()
+    needle = f"{variable}={mark}".encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from faults import marked_processes
+
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "CONCADVISOR_CALIBRATE_TEST_MARK"
 
@@ -28,21 +30,7 @@ pytestmark = [
 
 
 def _marked_processes(mark: str) -> list[int]:
-    """Live (not zombie) processes whose environment carries ``mark``."""
-    found: list[int] = []
-    needle = f"{MARK}={mark}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state = stat.rpartition(")")[2].split()[0] if ")" in stat else "?"
-        if needle in environ and state not in ("Z", "X"):
-            found.append(int(entry.name))
-    return found
+    return marked_processes(mark, MARK)
 
 
 def _assert_no_leftovers(mark: str, within: float = 3.0) -> None:

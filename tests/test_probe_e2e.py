@@ -35,6 +35,7 @@ from concadvisor.probing import probe_target
 from concadvisor.probing.display import render_report
 from concadvisor.probing.inference import GIL_RELEASE_CPU_USE, GIL_RELEASE_SPEEDUP, TASKS_ASSUMED
 from concadvisor.probing.targets import load_callable
+from faults import marked_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 T = "tests.probe_targets.workloads"
@@ -46,23 +47,7 @@ pytestmark = pytest.mark.slow
 
 
 def _marked_processes(mark: str) -> list[int]:
-    """Live (not zombie) processes whose environment carries ``mark``."""
-    if not LINUX:
-        return []
-    found: list[int] = []
-    needle = f"{MARK}={mark}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state = stat.rpartition(")")[2].split()[0] if ")" in stat else "?"
-        if needle in environ and state not in ("Z", "X"):
-            found.append(int(entry.name))
-    return found
+    return marked_processes(mark, MARK)
 
 
 def _assert_no_leftovers(mark: str) -> None:
