@@ -60,13 +60,7 @@ def run(args: argparse.Namespace) -> int:
         from ..ruledocs import code_markdown, reference_markdown
 
         text = code_markdown(codes[0], "#") if args.code else reference_markdown()
-        if args.output is not None:
-            try:
-                args.output.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-        else:
-            sys.stdout.write(text)
+        _emit(text, args.output)
         return 0
     from ..render import make_console, render_code, render_code_list
 
@@ -103,13 +97,7 @@ def _run_guidance(args: argparse.Namespace) -> int:
     one = args.code is not None
     text = section_markdown(sections[0], "#") if one else guidance_markdown()
     if args.markdown:
-        if args.output is not None:
-            try:
-                args.output.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-        else:
-            sys.stdout.write(text)
+        _emit(text, args.output)
         return 0
     from rich.markdown import Markdown
     from rich.table import Table
@@ -129,3 +117,14 @@ def _run_guidance(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(f"\n{len(SECTIONS)} sections. 'concadvisor rules G4' prints one.")
     return 0
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Markdown to ``output`` (``-o FILE``), else to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
