@@ -247,8 +247,16 @@ class _Scanner:
         if node_type in _LEAVES:
             return
         if node_type not in _SPECIAL:  # the common case, checked first: lint must stay fast
-            for child in ast.iter_child_nodes(node):
-                self.visit(child, scope)
+            # ast.iter_child_nodes inlined, leaves skipped before the call: a third of the
+            # scan's time on a large tree
+            for field_name in node._fields:
+                value = getattr(node, field_name, None)
+                if type(value) is list:
+                    for item in value:
+                        if type(item) not in _LEAVES and isinstance(item, ast.AST):
+                            self.visit(item, scope)
+                elif type(value) not in _LEAVES and isinstance(value, ast.AST):
+                    self.visit(value, scope)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.function(node, scope)
         elif isinstance(node, ast.ClassDef):

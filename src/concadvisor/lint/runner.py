@@ -21,6 +21,7 @@ from .codes import BLOCKING_CODES, CA303, CA402, CA403, CA404
 from .diagnostics import Diagnostic, LintResult, Location, Severity
 from .discovery import discover
 from .document import ConfigFile, InputError, display_path, load_config
+from .gcpause import paused_gc
 from .profiles import TaskDecl, check_task
 from .settings import Selection, Settings, read_settings
 from .targets import (
@@ -73,6 +74,7 @@ class _Run:
     targets: dict[tuple[Path, int], _DeclaredTarget] = field(default_factory=dict)
 
 
+@paused_gc()
 def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> LintResult:
     """Lint the configuration files found under ``paths``."""
     options = options or LintOptions()
@@ -103,6 +105,7 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> Lint
     diagnostics.extend(_check_coroutines([*sources, *run.module_findings], run))
     unique = {(d.location, d.code, d.message): d for d in reversed(diagnostics)}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
+    clear_caches()  # the parsed modules die here, while the collector is paused
     return LintResult(tuple(ordered), tuple(shown), tasks, tuple(errors))
 
 
