@@ -419,6 +419,25 @@ CA404 = _code(
     fix="Fix the syntax error (or the encoding) of the module.",
 )
 
+CA405 = _code(
+    "CA405",
+    "module-too-large",
+    "warning",
+    "A Python module too large to check",
+    guidance="G11",
+    message=(
+        "{module} was not checked: {size} bytes, above the {limit}-byte limit on the modules "
+        "lint reads"
+    ),
+    rationale=(
+        "Parsing costs time and memory in proportion to a module's size (a 10 MB module took "
+        "38 s and 2 GB), and modules that large are generated, not written: lint skips them "
+        "instead of stalling, and says so, since their coroutines go unchecked."
+    ),
+    example="# a 3 MB generated module of tables",
+    fix="Leave generated modules out of the linted paths (.gitignore), or split the module.",
+)
+
 
 # -- CA41x: what the target code does ---------------------------------------------------
 
@@ -628,6 +647,7 @@ TARGET_CODES: tuple[LintCode, ...] = (
     CA402,
     CA403,
     CA404,
+    CA405,
     CA410,
     CA411,
     CA412,

@@ -17,7 +17,7 @@ from ..environment import Environment, detect_environment
 from .blocking import Knowledge, ModuleFacts, module_facts
 from .callgraph import CoroutineFinding, coroutine_findings
 from .codechecks import CodeFinding, check_module, check_target
-from .codes import BLOCKING_CODES, CA303, CA402, CA403, CA404
+from .codes import BLOCKING_CODES, CA303, CA402, CA403, CA404, CA405
 from .diagnostics import Diagnostic, LintResult, Location, Severity
 from .discovery import discover
 from .document import ConfigFile, InputError, display_path, load_config
@@ -25,6 +25,7 @@ from .gcpause import paused_gc
 from .profiles import TaskDecl, check_task
 from .settings import Selection, Settings, read_settings
 from .targets import (
+    MAX_MODULE_BYTES,
     ModuleSource,
     NotDefined,
     char_column,
@@ -72,6 +73,8 @@ class _Run:
     settings: dict[Path, Settings] = field(default_factory=dict)
     #: (module, line of the def) -> the task declaring it.
     targets: dict[tuple[Path, int], _DeclaredTarget] = field(default_factory=dict)
+    #: Target modules already reported unreadable (CA404): no CA405 for them as well.
+    unreadable: set[Path] = field(default_factory=set)
 
 
 @paused_gc()
@@ -260,6 +263,7 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
     source = load_module(resolved)
     module_display = display_path(resolved, run.options.base)
     if source.tree is None:
+        run.unreadable.add(resolved)
         return [
             CA404.finding(
                 Location(module_display, source.error_line, source.error_column),
@@ -309,15 +313,18 @@ def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
     # hashing Paths was a tenth of the run on a large tree.
     scanned: dict[int, _Scanned] = {}
     modules: list[ModuleFacts] = []
+    out: list[Diagnostic] = []
     for path in dict.fromkeys(paths):
         source = load_module(path)
-        if source.tree is None:
-            continue  # a declared target's module says so (CA404); others are not ours
         settings = _settings_for(path, run)
+        if source.tree is None:
+            # a declared target's module says so (CA404); syntax errors elsewhere are not ours
+            if source.too_large is not None and path not in run.unreadable:
+                out.extend(_filter([_too_large(source, run)], settings, {}, run.options))
+            continue
         knowledge = Knowledge(frozenset(settings.blocking), frozenset(settings.not_blocking))
         scanned[id(path)] = _Scanned(source, settings, display_path(path, run.options.base))
         modules.append(module_facts(source.tree, path, knowledge))
-    out: list[Diagnostic] = []
     for found in coroutine_findings(modules):
         declared = None
         if run.targets:
@@ -327,6 +334,13 @@ def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
         settings = scanned[id(found.coroutine.path)].settings
         out.extend(_filter([diagnostic], settings, ignores, run.options))
     return out
+
+
+def _too_large(source: ModuleSource, run: _Run) -> Diagnostic:
+    display = display_path(source.path, run.options.base)
+    return CA405.finding(
+        Location(display, 1, 1), module=display, size=source.too_large, limit=MAX_MODULE_BYTES
+    )
 
 
 def _settings_for(path: Path, run: _Run) -> Settings:
