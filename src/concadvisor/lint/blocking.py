@@ -26,16 +26,21 @@ from pathlib import Path
 from .knowledge import FACTORIES, FUNCTIONS, OFFLOADERS, TYPES, BlockingFunction, Kind
 
 __all__ = [
+    "GET_EVENT_LOOP",
     "BlockingHit",
     "CallSite",
     "FunctionFacts",
     "Knowledge",
+    "LoopCall",
     "ModuleFacts",
     "module_facts",
     "module_name",
 ]
 
 _BUILTINS = frozenset(dir(builtins))
+#: ``asyncio.get_event_loop`` by its qualified names: without a running loop it warns from
+#: 3.12 and raises from 3.14 (:data:`ModuleFacts.loop_calls`).
+GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +93,22 @@ class FunctionFacts:
     calls: list[CallSite] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class LoopCall:
+    """``asyncio.get_event_loop()`` outside any ``async def`` (where a loop surely runs):
+    where, and the sync function it is in (None: module or class level)."""
+
+    line: int
+    column: int
+    function: FunctionFacts | None
+
+
 @dataclass(slots=True)
 class ModuleFacts:
     path: Path
     module: str
     functions: list[FunctionFacts] = field(default_factory=list)
+    loop_calls: list[LoopCall] = field(default_factory=list)
 
 
 def module_name(path: Path) -> str:
@@ -156,6 +172,8 @@ class _Scope:
     facts: FunctionFacts | None  # None: module or class body (not a function's thread)
     cls: str | None  # qualified class name, for self.method()
     prefix: str
+    #: Inside an ``async def`` (nested defs and classes included): a loop is running there.
+    in_coroutine: bool = False
 
 
 class _Scanner:
@@ -263,7 +281,9 @@ class _Scanner:
             for expr in [*node.decorator_list, *node.bases]:
                 self.visit(expr, scope)
             qual = f"{scope.prefix}{node.name}"
-            inner = _Scope(dict(scope.names), dict(scope.types), None, qual, f"{qual}.")
+            inner = _Scope(
+                dict(scope.names), dict(scope.types), None, qual, f"{qual}.", scope.in_coroutine
+            )
             self.body(node.body, inner)
         elif isinstance(node, ast.Lambda):
             return  # runs when called, maybe in a thread
@@ -348,15 +368,18 @@ class _Scanner:
                 types[arg.arg] = kind
         # names the function binds locally (other than by import) are not the module's
         cls = scope.cls if scope.facts is None else None
-        inner = _Scope(names, types, facts, cls, f"{qual}.<locals>.")
+        in_coroutine = scope.in_coroutine or facts.is_async
+        inner = _Scope(names, types, facts, cls, f"{qual}.<locals>.", in_coroutine)
         self.body(node.body, inner)
 
     def call(self, call: ast.Call, name: str | None, scope: _Scope) -> None:
         """Record ``call`` (its function resolved to ``name``) if it runs in a function."""
         facts = scope.facts
+        line, column = call.lineno, call.col_offset
+        if name in GET_EVENT_LOOP and not scope.in_coroutine:
+            self.out.loop_calls.append(LoopCall(line, column, facts))
         if facts is None:
             return
-        line, column = call.lineno, call.col_offset
         if name is not None:
             entry = self.knowledge.function(name)
             if entry is not None:

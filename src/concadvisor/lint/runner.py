@@ -21,6 +21,7 @@ from .codes import BLOCKING_CODES, CA303, CA402, CA403, CA404, CA405
 from .diagnostics import Diagnostic, LintResult, Location, Severity
 from .discovery import discover
 from .document import ConfigFile, InputError, display_path, load_config
+from .eventloop import loop_calls_outside_a_loop, loop_finding
 from .gcpause import paused_gc
 from .profiles import TaskDecl, check_task
 from .settings import Selection, Settings, read_settings
@@ -308,7 +309,8 @@ class _Scanned:
 
 
 def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
-    """CA410, CA416-CA419: blocking calls on the loop in every ``async def`` of ``paths``."""
+    """CA410, CA416-CA419: blocking calls on the loop in every ``async def`` of ``paths``;
+    CA405 for modules too large to read; CA414/CA420 for ``get_event_loop()``."""
     # Keyed by the identity of each module's Path object, which the facts carry along:
     # hashing Paths was a tenth of the run on a large tree.
     scanned: dict[int, _Scanned] = {}
@@ -325,6 +327,11 @@ def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
         knowledge = Knowledge(frozenset(settings.blocking), frozenset(settings.not_blocking))
         scanned[id(path)] = _Scanned(source, settings, display_path(path, run.options.base))
         modules.append(module_facts(source.tree, path, knowledge))
+    for module, call in loop_calls_outside_a_loop(modules):
+        entry = scanned[id(module.path)]
+        at = Location(entry.display, call.line, char_column(entry.source, call.line, call.column))
+        found_loop = loop_finding(at, entry.settings.target.version)
+        out.extend(_filter([found_loop], entry.settings, {}, run.options))
     for found in coroutine_findings(modules):
         declared = None
         if run.targets:
