@@ -282,7 +282,7 @@ class _Scanner:
                 self.visit(expr, scope)
             qual = f"{scope.prefix}{node.name}"
             inner = _Scope(
-                dict(scope.names), dict(scope.types), None, qual, f"{qual}.", scope.in_coroutine
+                scope.names, dict(scope.types), None, qual, f"{qual}.", scope.in_coroutine
             )
             self.body(node.body, inner)
         elif isinstance(node, ast.Lambda):
@@ -319,7 +319,8 @@ class _Scanner:
             self.call(node, name, scope)
             self.call_parts(node, name, scope)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            scope.names.update(imports_of([node], self.package))
+            # a new dict, never an update: scopes share their enclosing scope's names
+            scope.names = {**scope.names, **imports_of([node], self.package)}
             for alias in node.names:
                 scope.types.pop(alias.asname or alias.name.split(".")[0], None)
         else:
@@ -351,16 +352,19 @@ class _Scanner:
             self.out.path,
         )
         self.out.functions.append(facts)
-        names = dict(scope.names)
         types = dict(scope.types)
         arguments = node.args
-        for arg in [
+        parameters = [
             *arguments.posonlyargs,
             *arguments.args,
             *arguments.kwonlyargs,
             *(a for a in (arguments.vararg, arguments.kwarg) if a is not None),
-        ]:
-            names.pop(arg.arg, None)
+        ]
+        names = scope.names  # shared (imports rebind, never update): copied only to shadow
+        if any(arg.arg in names for arg in parameters):
+            shadowed = {arg.arg for arg in parameters}
+            names = {key: value for key, value in names.items() if key not in shadowed}
+        for arg in parameters:
             kind = self.annotation_type(arg.annotation, scope)
             if kind is None:
                 types.pop(arg.arg, None)
