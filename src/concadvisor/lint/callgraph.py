@@ -20,7 +20,13 @@ from pathlib import Path
 
 from .blocking import BlockingHit, FunctionFacts, ModuleFacts
 
-__all__ = ["MAX_DEPTH", "ChainStep", "CoroutineFinding", "coroutine_findings"]
+__all__ = [
+    "MAX_DEPTH",
+    "ChainStep",
+    "CoroutineFinding",
+    "coroutine_findings",
+    "reached_from_coroutines",
+]
 
 #: Calls followed from a coroutine before giving up (the chain shown has at most this + 1).
 MAX_DEPTH = 8
@@ -116,3 +122,21 @@ def coroutine_findings(modules: Iterable[ModuleFacts]) -> Iterator[CoroutineFind
                     steps, hit = found
                     head = _step(function, site.shown, site.line, site.column)
                     yield CoroutineFinding(function, (head, *steps), hit)
+
+
+def reached_from_coroutines(modules: Iterable[ModuleFacts]) -> set[str]:
+    """The project's sync functions that its coroutines call, directly or through other
+    sync functions (so they run, at least then, with the event loop running); offloaded
+    calls are not calls.  Linear: each function is expanded once, at any depth."""
+    modules = list(modules)
+    graph = _Graph(modules)
+    reached: set[str] = set()
+    stack = [f for module in modules for f in module.functions if f.is_async]
+    while stack:
+        function = stack.pop()
+        for site in function.calls:
+            callee = graph.resolve(site.callee)
+            if callee is not None and callee.qualname not in reached:
+                reached.add(callee.qualname)
+                stack.append(callee)
+    return reached

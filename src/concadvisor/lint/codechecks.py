@@ -1,4 +1,4 @@
-"""Static checks of a target's code (CA411-CA415), with :mod:`ast`; user code is never
+"""Static checks of a target's code (CA411-CA413, CA415), with :mod:`ast`; user code is never
 imported.  Blocking calls in coroutines (CA410, CA416-CA419) are :mod:`.callgraph`'s.
 
 Names are resolved through the module's imports (module-level and in the function), so
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..profile import Executor
-from .codes import CA411, CA412, CA413, CA414, CA415, LintCode
+from .codes import CA411, CA412, CA413, CA415, LintCode
 from .diagnostics import Diagnostic, Location
 from .targets import ModuleSource, TargetDef, char_column
 
@@ -134,35 +134,17 @@ def check_target(
 
 
 def check_module(source: ModuleSource) -> list[CodeFinding]:
-    """CA414-CA415: module-wide hazards of a target's module (reported once per module)."""
+    """CA415: module-wide hazards of a target's module (reported once per module;
+    ``get_event_loop()``, CA414/CA420, is checked in every module: :mod:`.eventloop`)."""
     assert source.tree is not None
     tree = source.tree
     names = import_map(tree.body)
     findings = _Findings(source)
-    for call, local in _sync_calls(tree):
-        if _qualified(call.func, {**names, **local}) == "asyncio.get_event_loop":
-            findings.add(call, CA414)
     for call in _import_time_calls(tree.body):
         shown = _process_pool(call, names)
         if shown is not None:
             findings.add(call, CA415, call=shown)
     return list(findings)
-
-
-def _sync_calls(tree: ast.Module) -> Iterator[tuple[ast.Call, dict[str, str]]]:
-    """Calls outside any ``async def``, with the imports of the function they are in."""
-    stack: list[tuple[ast.AST, dict[str, str]]] = [(tree, {})]
-    while stack:
-        node, local = stack.pop()
-        if isinstance(node, ast.Call):
-            yield node, local
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.AsyncFunctionDef):
-                continue
-            if isinstance(child, ast.FunctionDef):
-                stack.append((child, {**local, **import_map(child.body)}))
-            else:
-                stack.append((child, local))
 
 
 def _is_main_guard(test: ast.expr) -> bool:

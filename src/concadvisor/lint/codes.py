@@ -2,8 +2,9 @@
 
 Families: ``CA30x`` the file and its schema, ``CA31x`` the declared executor against the
 advice, ``CA32x`` inconsistent or hazardous profiles, ``CA35x`` measurements (``--probe``);
-``CA40x`` resolving a profile's ``target``, ``CA41x`` what the code does (CA410 and
-CA416-CA419: blocking calls in any coroutine, by kind).  Codes are
+``CA40x`` resolving a profile's ``target`` (and reading modules), ``CA41x``/``CA42x`` what
+the code does (CA410 and CA416-CA419: blocking calls in any coroutine, by kind; CA414 and
+CA420: ``get_event_loop()`` by target version).  Codes are
 never renumbered or reused.  Each code is a module constant that emits its own documented
 message (``CA322.finding(location)``, ``CA320.finding(location, workers=9, cpus=8)``): call
 sites never spell a code or a message.  Nothing is registered on import:
@@ -419,6 +420,25 @@ CA404 = _code(
     fix="Fix the syntax error (or the encoding) of the module.",
 )
 
+CA405 = _code(
+    "CA405",
+    "module-too-large",
+    "warning",
+    "A Python module too large to check",
+    guidance="G11",
+    message=(
+        "{module} was not checked: {size} bytes, above the {limit}-byte limit on the modules "
+        "lint reads"
+    ),
+    rationale=(
+        "Parsing costs time and memory in proportion to a module's size (a 10 MB module took "
+        "38 s and 2 GB), and modules that large are generated, not written: lint skips them "
+        "instead of stalling, and says so, since their coroutines go unchecked."
+    ),
+    example="# a 3 MB generated module of tables",
+    fix="Leave generated modules out of the linted paths (.gitignore), or split the module.",
+)
+
 
 # -- CA41x: what the target code does ---------------------------------------------------
 
@@ -533,6 +553,28 @@ CA414 = _code(
     fix="Use asyncio.run(main()); inside a coroutine use asyncio.get_running_loop().",
 )
 
+CA420 = _code(
+    "CA420",
+    "get-event-loop-raises",
+    "error",
+    "asyncio.get_event_loop() outside a running loop, on a target Python that raises (3.14+)",
+    guidance="G10",
+    message=(
+        "asyncio.get_event_loop() outside a coroutine raises RuntimeError on Python "
+        "{version} (target-version) when no event loop is set; use asyncio.run(), or "
+        "asyncio.get_running_loop() in a coroutine"
+    ),
+    rationale=(
+        "From Python 3.14 get_event_loop() no longer creates a loop when none is set: it "
+        "raises RuntimeError (it warned from 3.12; for older targets CA414 is that warning). "
+        "Inside an async def a loop is running, so it is not reported there (though "
+        "get_running_loop() says what is meant), nor in the project's sync functions that "
+        "its coroutines call."
+    ),
+    example="loop = asyncio.get_event_loop()\nloop.run_until_complete(main())",
+    fix="Use asyncio.run(main()); inside a coroutine use asyncio.get_running_loop().",
+)
+
 CA415 = _code(
     "CA415",
     "process-pool-without-main-guard",
@@ -628,6 +670,7 @@ TARGET_CODES: tuple[LintCode, ...] = (
     CA402,
     CA403,
     CA404,
+    CA405,
     CA410,
     CA411,
     CA412,
@@ -638,6 +681,7 @@ TARGET_CODES: tuple[LintCode, ...] = (
     CA417,
     CA418,
     CA419,
+    CA420,
 )
 CODES: tuple[LintCode, ...] = (*PROFILE_CODES, *TARGET_CODES)
 CODES_BY_ID: dict[str, LintCode] = {c.id: c for c in CODES}

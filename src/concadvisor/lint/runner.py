@@ -17,13 +17,16 @@ from ..environment import Environment, detect_environment
 from .blocking import Knowledge, ModuleFacts, module_facts
 from .callgraph import CoroutineFinding, coroutine_findings
 from .codechecks import CodeFinding, check_module, check_target
-from .codes import BLOCKING_CODES, CA303, CA402, CA403, CA404
+from .codes import BLOCKING_CODES, CA303, CA402, CA403, CA404, CA405
 from .diagnostics import Diagnostic, LintResult, Location, Severity
 from .discovery import discover
 from .document import ConfigFile, InputError, display_path, load_config
+from .eventloop import loop_calls_outside_a_loop, loop_finding
+from .gcpause import paused_gc
 from .profiles import TaskDecl, check_task
 from .settings import Selection, Settings, read_settings
 from .targets import (
+    MAX_MODULE_BYTES,
     ModuleSource,
     NotDefined,
     char_column,
@@ -71,8 +74,11 @@ class _Run:
     settings: dict[Path, Settings] = field(default_factory=dict)
     #: (module, line of the def) -> the task declaring it.
     targets: dict[tuple[Path, int], _DeclaredTarget] = field(default_factory=dict)
+    #: Target modules already reported unreadable (CA404): no CA405 for them as well.
+    unreadable: set[Path] = field(default_factory=set)
 
 
+@paused_gc()
 def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> LintResult:
     """Lint the configuration files found under ``paths``."""
     options = options or LintOptions()
@@ -103,6 +109,7 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> Lint
     diagnostics.extend(_check_coroutines([*sources, *run.module_findings], run))
     unique = {(d.location, d.code, d.message): d for d in reversed(diagnostics)}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
+    clear_caches()  # the parsed modules die here, while the collector is paused
     return LintResult(tuple(ordered), tuple(shown), tasks, tuple(errors))
 
 
@@ -257,6 +264,7 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
     source = load_module(resolved)
     module_display = display_path(resolved, run.options.base)
     if source.tree is None:
+        run.unreadable.add(resolved)
         return [
             CA404.finding(
                 Location(module_display, source.error_line, source.error_column),
@@ -301,20 +309,29 @@ class _Scanned:
 
 
 def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
-    """CA410, CA416-CA419: blocking calls on the loop in every ``async def`` of ``paths``."""
+    """CA410, CA416-CA419: blocking calls on the loop in every ``async def`` of ``paths``;
+    CA405 for modules too large to read; CA414/CA420 for ``get_event_loop()``."""
     # Keyed by the identity of each module's Path object, which the facts carry along:
     # hashing Paths was a tenth of the run on a large tree.
     scanned: dict[int, _Scanned] = {}
     modules: list[ModuleFacts] = []
+    out: list[Diagnostic] = []
     for path in dict.fromkeys(paths):
         source = load_module(path)
-        if source.tree is None:
-            continue  # a declared target's module says so (CA404); others are not ours
         settings = _settings_for(path, run)
+        if source.tree is None:
+            # a declared target's module says so (CA404); syntax errors elsewhere are not ours
+            if source.too_large is not None and path not in run.unreadable:
+                out.extend(_filter([_too_large(source, run)], settings, {}, run.options))
+            continue
         knowledge = Knowledge(frozenset(settings.blocking), frozenset(settings.not_blocking))
         scanned[id(path)] = _Scanned(source, settings, display_path(path, run.options.base))
         modules.append(module_facts(source.tree, path, knowledge))
-    out: list[Diagnostic] = []
+    for module, call in loop_calls_outside_a_loop(modules):
+        entry = scanned[id(module.path)]
+        at = Location(entry.display, call.line, char_column(entry.source, call.line, call.column))
+        found_loop = loop_finding(at, entry.settings.target.version)
+        out.extend(_filter([found_loop], entry.settings, {}, run.options))
     for found in coroutine_findings(modules):
         declared = None
         if run.targets:
@@ -324,6 +341,13 @@ def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
         settings = scanned[id(found.coroutine.path)].settings
         out.extend(_filter([diagnostic], settings, ignores, run.options))
     return out
+
+
+def _too_large(source: ModuleSource, run: _Run) -> Diagnostic:
+    display = display_path(source.path, run.options.base)
+    return CA405.finding(
+        Location(display, 1, 1), module=display, size=source.too_large, limit=MAX_MODULE_BYTES
+    )
 
 
 def _settings_for(path: Path, run: _Run) -> Settings:
