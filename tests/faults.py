@@ -38,6 +38,36 @@ TMP = "{tmp}"
 
 Setup = Callable[[Path], None]
 
+#: Set to a module's name (with :data:`INTERRUPT_IMPORT_HOOK` on the path as
+#: ``sitecustomize``): Ctrl-C lands the moment that module's import starts.
+INTERRUPT_IMPORT = "CONCADVISOR_MATRIX_INTERRUPT_IMPORT"
+#: A ``sitecustomize`` that sends this process SIGINT as the import of
+#: ``$CONCADVISOR_MATRIX_INTERRUPT_IMPORT`` begins (once: the variable is removed, so no
+#: child inherits it) and says on stderr, at exit, if that import was cut short.
+INTERRUPT_IMPORT_HOOK = f"""\
+import atexit, os, signal, sys
+
+_name = os.environ.pop({INTERRUPT_IMPORT!r}, None)
+
+
+class _InterruptWhenImported:
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == _name:
+            sys.meta_path.remove(self)
+            signal.raise_signal(signal.SIGINT)
+        return None
+
+
+def _check():
+    if _name not in sys.modules:
+        sys.stderr.write(f"the import of {{_name}} was cut short or never made\\n")
+
+
+if _name:
+    sys.meta_path.insert(0, _InterruptWhenImported())
+    atexit.register(_check)
+"""
+
 
 @functools.cache
 def unprivileged_available() -> bool:

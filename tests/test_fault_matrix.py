@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from faults import LINUX, Case, Interrupt, run_case, unprivileged_available
+from faults import (
+    INTERRUPT_IMPORT,
+    INTERRUPT_IMPORT_HOOK,
+    LINUX,
+    Case,
+    Interrupt,
+    run_case,
+    unprivileged_available,
+)
 
 pytestmark = pytest.mark.skipif(not LINUX, reason="counts processes through /proc")
 
@@ -537,6 +545,37 @@ def _rows() -> list[Case]:
                     slow=True,
                 )
             )
+    # Ctrl-C at the moment pydantic_core's import begins (a Rust panic, not a
+    # KeyboardInterrupt, when it lands inside its initialisation), and rich's: whether the
+    # command's module or its run() imports them, the import ends first, then exit 130.
+    during_import: list[tuple[str, tuple[str, ...]]] = [
+        ("pydantic_core._pydantic_core", ("advise", "--workload", "io", "--tasks", "10")),
+        ("pydantic_core._pydantic_core", ("probe", "t:f", "--budget", "2")),
+        ("pydantic_core._pydantic_core", ("lint",)),
+        ("pydantic_core._pydantic_core", ("calibrate", "--budget", "2")),
+        ("pydantic_core._pydantic_core", ("calibrate", "--show")),
+        ("pydantic_core._pydantic_core", ("rules",)),
+        ("pydantic_core._pydantic_core", ("schema",)),
+        ("pydantic_core._pydantic_core", ("demo", "--budget", "5")),
+        ("rich.console", ("advise", "--workload", "io")),
+        ("concadvisor.lint.runner", ("lint",)),
+        ("rich.console", ("rules",)),
+    ]
+    for module, argv in during_import:
+        rows.append(
+            Case(
+                f"known: Ctrl-C as {module} starts importing, {' '.join(argv)}",
+                argv,
+                files={
+                    "t.py": QUICK,
+                    "concadvisor.toml": CPU_TASK,
+                    "sitecustomize.py": INTERRUPT_IMPORT_HOOK,
+                },
+                env={"PYTHONPATH": ".", INTERRUPT_IMPORT: module},
+                codes=INTERRUPTED,
+                limit=10,
+            )
+        )
     return rows
 
 
