@@ -1,13 +1,14 @@
 """The outside fault matrix (issue 14), one row per case, each in an empty directory.
 
 F1-F20 are the problems the matrix found; the "known" rows are those listed with them.
-Every row is judged by :func:`faults.run_case` on the same four things: the exit code,
+Every row is judged by :func:`faults.judge` on the same four things: the exit code,
 stderr's shape (one line or none, never a traceback), the wall time and the processes
 left behind.  The next attack starts from this table: add a row.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -20,7 +21,10 @@ from faults import (
     LINUX,
     Case,
     Interrupt,
-    run_case,
+    Outcome,
+    case_record,
+    judge,
+    summary,
     unprivileged_available,
 )
 
@@ -598,8 +602,7 @@ def _param(case: Case) -> object:
 
 @pytest.mark.parametrize("case", [_param(case) for case in ROWS])
 def test_fault_matrix(case: Case, tmp_path: Path) -> None:
-    outcome = run_case(case, tmp_path)
-    outcome.check(case)
+    outcome = judge(case, tmp_path)
     if outcome.code == 130:  # an interrupt is always said in exactly these words
         assert outcome.stderr.strip() == "concadvisor: error: interrupted"
 
@@ -609,3 +612,18 @@ def test_the_table_has_one_name_per_row() -> None:
     assert len(names) == len(set(names))
     for fault in range(1, 21):
         assert any(name.startswith(f"F{fault} ") for name in names), f"F{fault} has no row"
+
+
+def test_the_summary_counts_what_the_records_say(tmp_path: Path) -> None:
+    """``CONCADVISOR_MATRIX_SUMMARY``: the totals come from the records, not by hand."""
+    quick = Case("quick", ("rules",), codes=OK, stderr_lines=QUIET)
+    probe = Case("probe", ("probe", "t:f"), budget=2)
+    records = [
+        case_record(quick, Outcome(0, 0.5, 0.0, b"", "", []), None),
+        case_record(probe, Outcome(1, 3.9, 0.3, b"", "Traceback (most", [7, 8]), "overrun ..."),
+    ]
+    path = tmp_path / "matrix.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    table = summary(path).splitlines()
+    assert table[2] == "| 2 | 1 | 1 | 2 / 1 | 1 | 1 | 1.60 |"
+    assert table[-1] == "- probe: overrun ..."
