@@ -80,6 +80,14 @@ def test_a_nested_import_finishes_the_outer_one_too(modules: Path) -> None:
     assert sys.modules["interrupted_inner"].finished
 
 
+def test_a_second_ctrl_c_during_an_import_is_raised_at_once(modules: Path) -> None:
+    """The user insists (or the import hangs): the second Ctrl-C does not wait."""
+    twice = "import signal\nsignal.raise_signal(signal.SIGINT)\n" * 2 + "finished = True\n"
+    _write(modules, "interrupted_outer", twice)
+    assert _interrupted(lambda: importlib.import_module("interrupted_outer"))
+    assert "interrupted_outer" not in sys.modules  # cut short, as Python's own would
+
+
 def test_ctrl_c_outside_an_import_is_raised_at_once() -> None:
     reached: list[str] = []
 

@@ -11,7 +11,9 @@ so no window held around one import can cover them all.  Instead, inside
 - inside it (any frame of ``importlib._bootstrap``), it only notes the interrupt; a helper
   thread then wakes the main thread every few milliseconds with a signal of its own
   (SIGUSR1, whose handler does nothing else), and the first wake-up that finds the stack
-  out of every import raises the :class:`KeyboardInterrupt` there.
+  out of every import raises the :class:`KeyboardInterrupt` there;
+- a second Ctrl-C while the first waits raises at once: an import that hangs (a font
+  cache being built, a network file system) does not make the command uninterruptible.
 
 The wake-up is a different signal so that none is ever taken for a second Ctrl-C: once the
 interrupt is raised, a late wake-up finds nothing pending and does nothing, and cleanup
@@ -63,6 +65,7 @@ class DeferredInterrupts:
         self._active = False
         self._pending = False  # an interrupt was noted during an import
         self._closed = False
+        self._waking = False  # a simulated SIGINT is a wake-up, not a Ctrl-C
         self._watcher: _thread.LockType | None = None  # held while a watcher runs
         self._main = _thread.get_ident()
         self._previous_wake: object = None
@@ -104,11 +107,16 @@ class DeferredInterrupts:
             raise KeyboardInterrupt
 
     def _on_interrupt(self, signum: int, frame: FrameType | None) -> None:
-        if not self._closed and in_import(frame):
-            if not self._pending:
-                self._pending = True
-                self._watch()
+        if self._waking:  # our own wake-up, simulated (no wake-up signal here)
+            self._waking = False
+            self._on_wake(signum, frame)
             return
+        if not self._closed and not self._pending and in_import(frame):
+            self._pending = True
+            self._watch()
+            return
+        # Outside an import -- or a second Ctrl-C while the first waits (an import that
+        # hangs must not make the command uninterruptible): now.
         self._pending = False
         raise KeyboardInterrupt
 
@@ -135,6 +143,7 @@ class DeferredInterrupts:
                 if _WAKE is not None:
                     signal.pthread_kill(self._main, _WAKE)
                 else:  # pragma: no cover - Windows
+                    self._waking = True
                     _thread.interrupt_main()
         except Exception:  # pragma: no cover - the process is going away
             pass
