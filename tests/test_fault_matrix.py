@@ -155,6 +155,15 @@ def _rows() -> list[Case]:
             slow=True,
         ),
         Case(
+            "F1 a warm-up call that never returns ends within the budget",
+            ("probe", "h:f", "--budget", "3"),
+            files=_probe_target(HANG, "h"),
+            codes=FINDINGS,
+            stderr_lines=QUIET,
+            budget=3,  # the warm-up may use the grace; the kill and the report fit after it
+            slow=True,
+        ),
+        Case(
             "F2 a grandchild that leaves the group neither hangs nor survives",
             ("probe", "d:f", "--budget", "3"),
             files=_probe_target(ESCAPE, "d"),
