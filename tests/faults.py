@@ -3,7 +3,10 @@ the contract promises, and check it.
 
 For every row, :func:`run_case` records the same four things: the exit code, the shape of
 stderr (how many lines, no "Traceback"), the wall time (against ``--budget`` + 1 s for
-probe cases, against a plain limit otherwise) and the processes left 2 s after the exit.
+probe cases, against a plain limit otherwise) and the processes left 2 s after the exit;
+:func:`judge` also checks them.  With ``CONCADVISOR_MATRIX_SUMMARY=FILE`` each judged case
+appends one JSON line to FILE, and ``python tests/faults.py summary FILE`` prints the
+totals (cases, passed, orphans, tracebacks, overruns): the matrix counts, not a person.
 Every run carries a unique environment marker that the CLI, the probe's runner, pool
 workers and anything they fork inherit, so leftovers are found exactly, without confusing
 our processes with anyone else's.  Each run gets its own HOME and calibration cache in its
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import shutil
 import signal
@@ -27,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MARK = "CONCADVISOR_MATRIX_MARK"
+#: A file name: every judged case appends its record there (see :func:`summary`).
+SUMMARY = "CONCADVISOR_MATRIX_SUMMARY"
 LINUX = sys.platform.startswith("linux")
 SETPRIV = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 #: The matrix's promise: a probe returns within --budget + this (DESIGN.md allows 3 s).
@@ -37,6 +43,36 @@ REAP_SECONDS = 2.0
 TMP = "{tmp}"
 
 Setup = Callable[[Path], None]
+
+#: Set to a module's name (with :data:`INTERRUPT_IMPORT_HOOK` on the path as
+#: ``sitecustomize``): Ctrl-C lands the moment that module's import starts.
+INTERRUPT_IMPORT = "CONCADVISOR_MATRIX_INTERRUPT_IMPORT"
+#: A ``sitecustomize`` that sends this process SIGINT as the import of
+#: ``$CONCADVISOR_MATRIX_INTERRUPT_IMPORT`` begins (once: the variable is removed, so no
+#: child inherits it) and says on stderr, at exit, if that import was cut short.
+INTERRUPT_IMPORT_HOOK = f"""\
+import atexit, os, signal, sys
+
+_name = os.environ.pop({INTERRUPT_IMPORT!r}, None)
+
+
+class _InterruptWhenImported:
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == _name:
+            sys.meta_path.remove(self)
+            signal.raise_signal(signal.SIGINT)
+        return None
+
+
+def _check():
+    if _name not in sys.modules:
+        sys.stderr.write(f"the import of {{_name}} was cut short or never made\\n")
+
+
+if _name:
+    sys.meta_path.insert(0, _InterruptWhenImported())
+    atexit.register(_check)
+"""
 
 
 @functools.cache
@@ -117,6 +153,15 @@ class Outcome:
     stderr: str
     leftovers: list[int]
 
+    def allowed(self, case: Case) -> float:
+        """The most seconds this run may take: the limit, and budget + slack for a probe."""
+        if case.budget is None:
+            return case.limit
+        return min(case.limit, case.budget + case.slack + self.startup)
+
+    def overrun(self, case: Case) -> bool:
+        return self.seconds > self.allowed(case)
+
     def check(self, case: Case) -> None:
         context = f"{case.name}: code {self.code}, {self.seconds:.1f} s"
         context += f" (start-up {self.startup:.1f} s)\n{self.stderr[-2000:]}"
@@ -125,10 +170,8 @@ class Outcome:
         assert "Traceback" not in self.stderr, context
         lines = [line for line in self.stderr.splitlines() if line.strip()]
         assert len(lines) in case.stderr_lines, context
-        if case.budget is not None:
-            allowed = case.budget + case.slack + self.startup
-            assert self.seconds <= allowed, f"overrun ({allowed:.1f} s allowed): {context}"
-        assert self.seconds <= case.limit, f"overrun (limit {case.limit} s): {context}"
+        allowed = self.allowed(case)
+        assert not self.overrun(case), f"overrun ({allowed:.1f} s allowed): {context}"
         assert self.leftovers == [], f"processes left behind {self.leftovers}: {context}"
         stdout = self.stdout.decode(case.stdout_encoding)  # strict: raises if not
         for text in case.stdout_has:
@@ -280,3 +323,63 @@ def run_case(case: Case, tmp_path: Path) -> Outcome:
     finally:
         _unlock(home)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def case_record(case: Case, outcome: Outcome, failure: str | None) -> dict[str, object]:
+    past = None if case.budget is None else outcome.seconds - outcome.startup - case.budget
+    return {
+        "name": case.name,
+        "slow": case.slow,
+        "passed": failure is None,
+        "code": outcome.code,
+        "seconds": round(outcome.seconds, 3),
+        "past_budget": None if past is None else round(past, 3),
+        "allowed": round(outcome.allowed(case), 3),
+        "overrun": outcome.overrun(case),
+        "traceback": "Traceback" in outcome.stderr,
+        "orphans": len(outcome.leftovers),
+        "failure": None if failure is None else failure.splitlines()[0][:300],
+    }
+
+
+def judge(case: Case, tmp_path: Path) -> Outcome:
+    """Run ``case``, check it and, with ``$CONCADVISOR_MATRIX_SUMMARY``, record it."""
+    outcome = run_case(case, tmp_path)
+    failure: str | None = None
+    try:
+        outcome.check(case)
+    except AssertionError as exc:
+        failure = str(exc) or "assertion failed"
+        raise
+    finally:
+        path = os.environ.get(SUMMARY)
+        if path:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(json.dumps(case_record(case, outcome, failure)) + "\n")
+    return outcome
+
+
+def summary(path: Path) -> str:
+    """The totals of the records in ``path``, as a markdown table (and what failed)."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    budgeted = [row["past_budget"] for row in rows if row["past_budget"] is not None]
+    orphaned = [row for row in rows if row["orphans"]]
+    most_past = f"{max(budgeted):.2f}" if budgeted else "-"
+    lines = [
+        "| cases | passed | failed | orphans (processes / cases) | tracebacks | overruns "
+        "| most seconds past the budget (probe rows) |",
+        "|---|---|---|---|---|---|---|",
+        f"| {len(rows)} | {sum(row['passed'] for row in rows)} "
+        f"| {sum(not row['passed'] for row in rows)} "
+        f"| {sum(row['orphans'] for row in orphaned)} / {len(orphaned)} "
+        f"| {sum(row['traceback'] for row in rows)} | {sum(row['overrun'] for row in rows)} "
+        f"| {most_past} |",
+    ]
+    failures = [f"- {row['name']}: {row['failure']}" for row in rows if not row["passed"]]
+    return "\n".join([*lines, "", *failures] if failures else lines) + "\n"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "summary":
+        sys.exit("usage: python tests/faults.py summary FILE")
+    sys.stdout.write(summary(Path(sys.argv[2])))

@@ -66,6 +66,7 @@ def test_normal_run_holds_its_budget_and_leaves_nothing(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=60)
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, err
+    assert err == ""  # stderr is no terminal: no progress bar, not even its empty line
     data = json.loads(out)
     assert data["cached"] is True and Path(data["path"]).is_file()
     # Whatever did not fit is said, never invented: every figure is measured or listed.

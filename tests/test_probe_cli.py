@@ -140,3 +140,21 @@ def test_probe_refuses_absurd_pool_sizes() -> None:
     assert result.returncode == 2
     assert "at most 1024" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("tasks", [str(2**1024), "9" * 5000, "1000000000001"])
+def test_probe_refuses_a_task_count_beyond_the_profiles_bound_before_measuring(
+    targets: Path, tasks: str
+) -> None:
+    result = run_cli("probe", "targets.py:ok", "--budget", "30", "--tasks", tasks, cwd=targets)
+    assert result.returncode == 2
+    assert "argument --tasks: expected an integer from 1 to 1000000000000" in result.stderr
+    assert len(result.stderr) < 2000  # the 5000 digits are not echoed back
+    assert "Traceback" not in result.stderr
+
+
+def test_probe_api_refuses_a_task_count_beyond_the_profiles_bound() -> None:
+    from concadvisor import probe_target
+
+    with pytest.raises(ValueError, match="tasks must be at most 1000000000000"):
+        probe_target("examples/workloads.py:sleep_io", tasks=2**1024, budget=30)

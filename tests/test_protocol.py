@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from concadvisor.probing import protocol as p
 from concadvisor.probing.planning import make_plan
-from concadvisor.probing.session import Measurements, _Watch
+from concadvisor.probing.session import GRACED_PHASES, Measurements, _Deadlines, _follow, _Watch
 
 TOKEN = "t" * 32
 
@@ -218,6 +218,51 @@ def test_a_sweep_result_counts_only_for_the_sweep_trial_the_parent_saw_start() -
     )
     watch.handle(done)
     assert watch.m.records["threads"].sweep == [(4, None, 8, 0.05)]
+
+
+class _SilentRunner:
+    """A runner that is alive and says nothing: only the clock can end the run."""
+
+    eof = False
+
+    class proc:
+        @staticmethod
+        def poll() -> None:
+            return None
+
+    def poll(self, timeout: float) -> list[p.Event]:
+        time.sleep(timeout)
+        return []
+
+
+def _follow_silence(*events: p.Event, grace: float) -> tuple[str, float, _Watch]:
+    watch = _watch()
+    for event in (p.Hello(pid=1), p.Ready(pid=1, is_async=False, seconds=0.1), *events):
+        watch.handle(event)
+    started = time.monotonic()
+    deadlines = _Deadlines(budget=started, hard=started + grace)
+    outcome = _follow(_SilentRunner(), watch, deadlines)  # type: ignore[arg-type]
+    return outcome, time.monotonic() - started, watch
+
+
+def test_a_pool_start_is_cut_at_the_budget_not_after_the_grace() -> None:
+    """Starting a pool measures nothing: it gets none of the grace (1024 workers)."""
+    outcome, seconds, watch = _follow_silence(p.Starting(executor="processes"), grace=60.0)
+    assert outcome == "deadline"
+    assert seconds < 30.0  # at the budget (now), not at the hard deadline (60 s away)
+    reason = str(watch.m.records["processes"].reason)
+    assert watch.m.records["processes"].status == "skipped"
+    assert "the budget ran out while its pool was starting" in reason
+
+
+def test_a_round_under_way_may_use_the_grace() -> None:
+    started = p.TrialStarted(executor="threads", round=1, expected=10.0)
+    outcome, seconds, watch = _follow_silence(started, grace=0.3)
+    assert outcome == "deadline"
+    assert seconds >= 0.3
+    assert "the budget ran out during its first round" in str(watch.m.records["threads"].reason)
+    assert {"warmup", "trial", "sweep"} <= GRACED_PHASES
+    assert not GRACED_PHASES & {"spawn", "import", "inputs", "starting", "warming"}
 
 
 def test_nothing_outside_the_protocol_spells_event_names() -> None:

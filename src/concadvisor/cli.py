@@ -3,8 +3,10 @@
 Start-up is part of the interface: this module imports only the standard library and the
 light table of commands, so that ``--version`` and ``--help`` cost little more than Python
 itself.  The chosen command's module -- and with it pydantic, the rules or rich -- is
-imported by :func:`main`, inside its guard: Ctrl-C during those imports is one line and
-exit 130, and whatever goes wrong is one line on stderr, never a traceback.
+imported by :func:`main`, inside its guard, and so are the heavier ones its ``run()``
+imports lazily: a Ctrl-C during any import waits for the import's end
+(:mod:`concadvisor.interrupts`), then is one line and exit 130; whatever goes wrong is one
+line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -42,27 +44,9 @@ _BY_NAME = {command.name: command for command in COMMANDS}
 
 
 def _load(command: Command) -> CommandModule:
-    """Import ``command``'s module -- most of start-up -- with Ctrl-C held back until the
-    import is complete.  An interrupt inside an extension module's initialisation is not
-    always a :class:`KeyboardInterrupt`: in pydantic_core's it is a Rust panic, with a
-    message and a traceback of its own."""
-    import signal
-
-    held: list[int] = []
-    previous = signal.getsignal(signal.SIGINT)
-    holding = previous is signal.default_int_handler
-    if holding:
-        try:
-            signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
-        except ValueError:  # not the main thread: signals are not ours to hold
-            holding = False
-    try:
-        module: CommandModule = importlib.import_module(command.module_name)
-    finally:
-        if holding:
-            signal.signal(signal.SIGINT, previous)
-    if held:
-        raise KeyboardInterrupt
+    """Import ``command``'s module -- most of start-up (a Ctrl-C meanwhile waits for the
+    import's end: see :mod:`concadvisor.interrupts`)."""
+    module: CommandModule = importlib.import_module(command.module_name)
     return module
 
 
@@ -189,13 +173,16 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         # first parser costs as much as Python's own start-up).
         sys.stdout.write(f"{VERSION_LINE}\n")
         return EXIT_OK
-    parser = build_parser(_selected(arguments))
-    args = parser.parse_args(arguments)
-    run = getattr(args, "_run", None)
-    if run is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    code: int = run(args)
+    from .interrupts import DeferredInterrupts
+
+    with DeferredInterrupts():  # the command's imports, its run()'s and the library's
+        parser = build_parser(_selected(arguments))
+        args = parser.parse_args(arguments)
+        run = getattr(args, "_run", None)
+        if run is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        code: int = run(args)
     return code
 
 

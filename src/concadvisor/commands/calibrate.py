@@ -100,10 +100,13 @@ def run(args: argparse.Namespace) -> int:
             check_writable(path)
         except OSError as exc:
             raise UsageError(f"cannot write the calibration cache {path}: {exc}") from None
-    with calibration_progress(make_console(sys.stderr)) as progress:
-        result = calibrate_isolated(
-            args.budget, methods=args.start_methods, progress=progress, started=started
-        )
+    if sys.stderr.isatty():
+        with calibration_progress(make_console(sys.stderr)) as progress:
+            result = calibrate_isolated(
+                args.budget, methods=args.start_methods, progress=progress, started=started
+            )
+    else:  # a bar in a log is noise: rich's, stopped, still writes an empty line
+        result = calibrate_isolated(args.budget, methods=args.start_methods, started=started)
     document = result.document()
     if not args.no_save:
         try:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..profile import TASKS_MAX
 from ..profile_flags import add_profile_flags, profile_data
 from . import UsageError, check_output_path
 
@@ -30,14 +31,21 @@ def _worker_count(text: str) -> int:
     return value
 
 
-def _positive_int(text: str) -> int:
+def _positive_int(text: str, most: int | None = None) -> int:
+    shown = repr(text) if len(text) <= 40 else f"{text[:30]!r}... ({len(text)} characters)"
+    expected = "an integer >= 1" if most is None else f"an integer from 1 to {most}"
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {shown}") from None
+    if value < 1 or (most is not None and value > most):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {shown}")
     return value
+
+
+def _task_count(text: str) -> int:
+    """--tasks: bounded as the profile's ``tasks`` is, before anything is measured."""
+    return _positive_int(text, TASKS_MAX)
 
 
 def _budget(text: str) -> float:
@@ -96,7 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("probe size")
     group.add_argument(
         "--tasks",
-        type=_positive_int,
+        type=_task_count,
         metavar="N",
         help="how many tasks you have (the profile's tasks); a round runs at most that many "
         "(default: the round's size, planned from the budget)",

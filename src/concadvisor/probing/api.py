@@ -14,7 +14,7 @@ from typing import Any
 from ..advice import advise
 from ..environment import detect_environment
 from ..errors import BudgetError, TargetError
-from ..profile import TaskProfile
+from ..profile import TASKS_MAX, TaskProfile
 from ..targetspec import parse_target
 from ._runner import INPUTS_SHARE
 from .inference import infer_profile
@@ -44,11 +44,15 @@ def _check_overrides(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _check_numbers(tasks: int | None, workers: int | None, budget: float) -> None:
+    """Refuse bad numbers before measuring (``tasks`` is bounded as the profile bounds it)."""
     for name, value in (("tasks", tasks), ("workers", workers)):
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value < 1
         ):
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if tasks is not None and tasks > TASKS_MAX:
+        shown = str(tasks) if tasks.bit_length() < 64 else f"a {tasks.bit_length()}-bit number"
+        raise ValueError(f"tasks must be at most {TASKS_MAX} (as in a profile), got {shown}")
     if (
         isinstance(budget, bool)
         or not isinstance(budget, (int, float))
@@ -252,7 +256,7 @@ def probe_target(
     hang, at ``budget`` + a little); ``overrides`` are TaskProfile fields that replace the
     measured ones.  Raises :class:`concadvisor.errors.TargetError` when the target cannot be
     imported, ``pydantic.ValidationError`` for invalid overrides and ``ValueError`` for a
-    non-positive ``tasks``, ``workers`` or ``budget``.
+    non-positive ``tasks``, ``workers`` or ``budget`` (or ``tasks`` above a profile's 10**12).
     """
     return run_probe(
         target,

@@ -12,8 +12,12 @@ and no lock can be held hostage by a stranger that keeps the pipe open.
   if the budget allows, a fresh runner continues with the other executors (the warm-up
   and the plan are reused, the results so far are kept);
 - the runner dying (``os._exit``, a segfault) is attributed to what it was doing;
-- the whole probe is killed at ``budget`` + :data:`GRACE_SECONDS`, whatever happens; a
-  step cut by the budget is "not measured", not a hang;
+- a step that measures the function (the warm-up call, a timed round, a sweep trial)
+  may run :data:`GRACE_SECONDS` past the budget, so that a round the runner began in time
+  still counts; any other step (starting the runner, importing the target, starting or
+  warming a pool) yields no measurement, so it is killed at the budget itself
+  (:data:`GRACED_PHASES`); either way a step cut by the budget is "not measured", not a
+  hang;
 - an event that fails the protocol's checks (:class:`~.protocol.ProtocolError`) ends the
   run: the runner is no longer trusted, nothing it says after that is used;
 - Ctrl-C (``KeyboardInterrupt``) kills the tree before it propagates.
@@ -71,10 +75,26 @@ from .protocol import (
     new_token,
 )
 
-__all__ = ["GRACE_SECONDS", "ExecutorRecord", "Measurements", "RunConfig", "measure"]
+__all__ = [
+    "GRACED_PHASES",
+    "GRACE_SECONDS",
+    "ExecutorRecord",
+    "Measurements",
+    "RunConfig",
+    "measure",
+]
 
-#: The hard deadline is budget + this: time for the runner to notice its own deadline.
-GRACE_SECONDS = 0.75
+#: The hard deadline is budget + this: time for the runner to notice its own deadline and
+#: for a step that measures the function to end (see :data:`GRACED_PHASES`).  Killing the
+#: tree and building the report come after it, and the probe returns within budget + 1 s:
+#: a hung warm-up call took budget + 0.98 s (start-up aside) with 0.75 s here, loaded.
+GRACE_SECONDS = 0.5
+#: The phases that may use the grace: each ends in a measurement (the warm-up result, a
+#: round, a sweep trial) or is the runner wrapping up between them.  The others -- spawn,
+#: import, inputs, starting, warming -- produce nothing the report could use past the
+#: budget (a pool that finishes starting has measured nothing yet), and starting 1024
+#: processes can take longer than any grace: they are cut at the budget.
+GRACED_PHASES = frozenset({"warmup", "idle", "trial", "sweep"})
 #: Kept free at the end of the budget for building the report.
 RESERVE_SECONDS = 0.1
 #: A restart after a hang or crash is only worth it with this much budget left.
@@ -521,7 +541,7 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
     :class:`BudgetError` when the budget ends before the runner could even start.
     """
     t0 = time.monotonic()
-    hard_deadline = t0 + config.budget + GRACE_SECONDS
+    deadlines = _Deadlines(t0 + config.budget, t0 + config.budget + GRACE_SECONDS)
     soft_deadline = t0 + config.budget - RESERVE_SECONDS
     m = Measurements(target=config.spec)
     executors = list(EXECUTORS)
@@ -553,7 +573,7 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
         runner = _Runner(runner_config, config.python)
         outcome = _Outcome.DONE
         try:
-            outcome = _follow(runner, watch, hard_deadline)
+            outcome = _follow(runner, watch, deadlines)
         finally:
             runner.kill()
         warmup, plan = watch.warmup, watch.plan
@@ -604,10 +624,23 @@ def _apply(watch: _Watch, events: Sequence[Event]) -> str | None:
     return None
 
 
-def _follow(runner: _Runner, watch: _Watch, hard_deadline: float) -> str:
-    """Read events and watch the clock until the run ends; every wait has the deadline."""
+@dataclass(frozen=True)
+class _Deadlines:
+    """The end of the budget, and the hard deadline a measuring step may run to."""
+
+    budget: float
+    hard: float
+
+    def of(self, phase: _Phase) -> float:
+        return self.hard if phase.kind in GRACED_PHASES else self.budget
+
+
+def _follow(runner: _Runner, watch: _Watch, deadlines: _Deadlines) -> str:
+    """Read events and watch the clock until the run ends; every wait has the deadline
+    of the step the runner is in."""
     while True:
         now = time.monotonic()
+        hard_deadline = deadlines.of(watch.phase)
         try:
             events = runner.poll(min(TICK_SECONDS, max(0.0, hard_deadline - now)))
         except ProtocolError as problem:
@@ -619,6 +652,7 @@ def _follow(runner: _Runner, watch: _Watch, hard_deadline: float) -> str:
             continue
         now = time.monotonic()
         phase = watch.phase
+        hard_deadline = deadlines.of(phase)
         if phase.timeout is not None and now - phase.since > phase.timeout:
             watch.attribute_timeout(now - phase.since, hard=False)
             return _Outcome.KILLED
