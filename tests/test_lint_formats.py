@@ -54,6 +54,8 @@ def test_json_format_matches_text() -> None:
         "path",
         "line",
         "column",
+        "end_line",
+        "end_column",
         "code",
         "name",
         "severity",
@@ -90,7 +92,10 @@ def test_sarif_is_valid_against_the_official_schema() -> None:
         assert result["message"]["text"] == message
         physical = result["locations"][0]["physicalLocation"]
         assert physical["artifactLocation"] == {"uri": path, "uriBaseId": "%SRCROOT%"}
-        assert physical["region"] == {"startLine": line_no, "startColumn": column}
+        region = physical["region"]
+        assert (region["startLine"], region["startColumn"]) == (line_no, column)
+        # the span ends after it starts (exclusive end, SARIF's convention)
+        assert (region["endLine"], region["endColumn"]) > (line_no, column)
     assert rules[0] == {
         "id": "CA301",
         "name": "invalid-toml",

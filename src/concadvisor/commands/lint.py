@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from . import UsageError
+
+if TYPE_CHECKING:
+    from ..lint.diagnostics import LintResult
 
 
 def _budget(value: str) -> float:
@@ -22,7 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..lint.formatters import FORMATS
 
     parser.add_argument(
-        "paths", nargs="*", metavar="PATH", help="files or directories to lint (default: .)"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="configuration files, .py files or directories to lint (default: the project "
+        "found upward from the current directory: the nearest directory with a "
+        "concadvisor.toml or a pyproject.toml with [tool.concadvisor]; else .)",
     )
     parser.add_argument(
         "--format",
@@ -49,6 +61,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("error", "warning"),
         default=None,
         help="lowest severity that makes the exit code 1 (default: config, else warning)",
+    )
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when findings fail (unreadable input still exits 2)",
+    )
+    parser.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print how many findings of each code instead of the findings (text or json)",
+    )
+    parser.add_argument(
+        "--output-file",
+        "-o",
+        metavar="FILE",
+        default=None,
+        help="write the output to FILE instead of standard output",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print the findings only: no summary line",
     )
     parser.add_argument(
         "--probe",
@@ -87,8 +122,53 @@ def _selectors(values: list[str] | None, flag: str) -> tuple[str, ...] | None:
     return selectors
 
 
+def _default_paths() -> list[str]:
+    """The project found upward from the working directory (as ruff finds its own), else
+    the working directory itself."""
+    from ..lint.discovery import project_root_above
+
+    try:
+        root = project_root_above(Path.cwd())
+    except OSError:  # the working directory is gone: "." gives the one-line error
+        return ["."]
+    if root is None:
+        return ["."]
+    return [os.path.relpath(root)]
+
+
+def _render(args: argparse.Namespace, result: LintResult, out: TextIO) -> None:
+    if args.statistics:
+        from ..lint.formatters import statistics
+
+        statistics.render(result, out, args.format, quiet=args.quiet)
+    elif args.format == "text":
+        from ..lint.formatters import text
+
+        text.render(result, out, quiet=args.quiet)
+    else:
+        from ..lint.formatters import get_renderer
+
+        get_renderer(args.format)(result, out)
+
+
+def _write(args: argparse.Namespace, result: LintResult) -> None:
+    """The output, to ``--output-file`` or stdout.  The file is written in place (it may be a
+    FIFO or a device), once the whole output is rendered."""
+    if args.output_file is None:
+        _render(args, result, sys.stdout)
+        sys.stdout.flush()
+        return
+    buffer = io.StringIO()
+    _render(args, result, buffer)
+    try:
+        with open(args.output_file, "w", encoding="utf-8") as out:
+            out.write(buffer.getvalue())
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"--output-file {args.output_file}: cannot write ({reason})") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..lint.formatters import get_renderer
     from ..lint.formatters.escaping import printable
     from ..lint.runner import LintOptions, lint_paths
 
@@ -99,6 +179,11 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(json.dumps(config_schema(args.schema), indent=2) + "\n")
         return 0
+    if args.statistics:
+        from ..lint.formatters.statistics import STATISTICS_FORMATS
+
+        if args.format not in STATISTICS_FORMATS:
+            raise UsageError(f"--statistics prints text or json, not --format {args.format}")
 
     options = LintOptions(
         select=_selectors(args.select, "--select"),
@@ -107,9 +192,10 @@ def run(args: argparse.Namespace) -> int:
         probe=args.probe,
         probe_budget=args.probe_budget,
     )
-    result = lint_paths(args.paths or ["."], options)
-    get_renderer(args.format)(result, sys.stdout)
-    sys.stdout.flush()
+    result = lint_paths(args.paths or _default_paths(), options)
+    _write(args, result)
     for error in result.input_errors:
         print(f"concadvisor: error: {printable(error)}", file=sys.stderr)
+    if args.exit_zero and result.exit_code == 1:
+        return 0
     return result.exit_code

@@ -67,6 +67,9 @@ class BlockingHit:
     shown: str
     kind: Kind
     instead: str
+    #: Where the called expression ends (exclusive, ``ast``'s end offsets).
+    end_line: int = 0
+    end_column: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,8 @@ class CallSite:
     column: int
     shown: str
     callee: str
+    end_line: int = 0
+    end_column: int = 0
 
 
 @dataclass(slots=True)
@@ -101,6 +106,8 @@ class LoopCall:
     line: int
     column: int
     function: FunctionFacts | None
+    end_line: int = 0
+    end_column: int = 0
 
 
 @dataclass(slots=True)
@@ -380,15 +387,19 @@ class _Scanner:
         """Record ``call`` (its function resolved to ``name``) if it runs in a function."""
         facts = scope.facts
         line, column = call.lineno, call.col_offset
+        # The span is the called expression (``requests.get``), as ruff reports it.
+        end = (call.func.end_lineno or line, call.func.end_col_offset or column)
         if name in GET_EVENT_LOOP and not scope.in_coroutine:
-            self.out.loop_calls.append(LoopCall(line, column, facts))
+            self.out.loop_calls.append(LoopCall(line, column, facts, *end))
         if facts is None:
             return
         if name is not None:
             entry = self.knowledge.function(name)
             if entry is not None:
                 shown = name.removeprefix("builtins.")
-                facts.blocking.append(BlockingHit(line, column, shown, entry.kind, entry.instead))
+                facts.blocking.append(
+                    BlockingHit(line, column, shown, entry.kind, entry.instead, *end)
+                )
                 return
             if name in self.knowledge.not_blocking:
                 return
@@ -405,16 +416,18 @@ class _Scanner:
                     kind.blocks(func.attr)
                     and f"{owner}.{func.attr}" not in self.knowledge.not_blocking
                 ):
-                    facts.blocking.append(BlockingHit(line, column, shown, kind.kind, kind.instead))
+                    facts.blocking.append(
+                        BlockingHit(line, column, shown, kind.kind, kind.instead, *end)
+                    )
                 return
             if owner is not None:
                 method = f"{owner}.{func.attr}"
                 entry = self.knowledge.function(method)
                 if entry is not None:
-                    hit = BlockingHit(line, column, shown, entry.kind, entry.instead)
+                    hit = BlockingHit(line, column, shown, entry.kind, entry.instead, *end)
                     facts.blocking.append(hit)
                 else:
-                    facts.calls.append(CallSite(line, column, shown, method))
+                    facts.calls.append(CallSite(line, column, shown, method, *end))
                 return
             if (
                 isinstance(func.value, ast.Name)
@@ -422,10 +435,10 @@ class _Scanner:
                 and scope.cls is not None
             ):
                 callee = f"{self.out.module}.{scope.cls}.{func.attr}"
-                facts.calls.append(CallSite(line, column, shown, callee))
+                facts.calls.append(CallSite(line, column, shown, callee, *end))
                 return
         if name is not None:
-            facts.calls.append(CallSite(line, column, _dotted(func) or name, name))
+            facts.calls.append(CallSite(line, column, _dotted(func) or name, name, *end))
 
 
 def _dotted(node: ast.expr) -> str | None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .blocking import BlockingHit, FunctionFacts, ModuleFacts
+from .blocking import BlockingHit, CallSite, FunctionFacts, ModuleFacts
 
 __all__ = [
     "MAX_DEPTH",
@@ -40,6 +40,9 @@ class ChainStep:
     path: Path
     line: int
     column: int
+    #: Where the called expression ends (exclusive, ``ast``'s end offsets).
+    end_line: int = 0
+    end_column: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,7 @@ class _Graph:
             return None  # recursion, or too deep
         if function.blocking:
             hit = function.blocking[0]
-            found: _Chain | None = ((_step(function, hit.shown, hit.line, hit.column),), hit)
+            found: _Chain | None = ((_step(function, hit),), hit)
         else:
             found = None
             self.active.add(key)
@@ -89,7 +92,7 @@ class _Graph:
                     deeper = self.blocking_chain(callee, depth + 1)
                     if deeper is not None:
                         steps, hit = deeper
-                        head = _step(function, site.shown, site.line, site.column)
+                        head = _step(function, site)
                         found = ((head, *steps), hit)
                         break
             finally:
@@ -98,8 +101,10 @@ class _Graph:
         return found
 
 
-def _step(function: FunctionFacts, shown: str, line: int, column: int) -> ChainStep:
-    return ChainStep(shown, function.path, line, column)
+def _step(function: FunctionFacts, call: BlockingHit | CallSite) -> ChainStep:
+    return ChainStep(
+        call.shown, function.path, call.line, call.column, call.end_line, call.end_column
+    )
 
 
 def coroutine_findings(modules: Iterable[ModuleFacts]) -> Iterator[CoroutineFinding]:
@@ -111,7 +116,7 @@ def coroutine_findings(modules: Iterable[ModuleFacts]) -> Iterator[CoroutineFind
             if not function.is_async:
                 continue
             for hit in function.blocking:
-                step = _step(function, hit.shown, hit.line, hit.column)
+                step = _step(function, hit)
                 yield CoroutineFinding(function, (step,), hit)
             for site in function.calls:
                 callee = graph.resolve(site.callee)
@@ -120,7 +125,7 @@ def coroutine_findings(modules: Iterable[ModuleFacts]) -> Iterator[CoroutineFind
                 found = graph.blocking_chain(callee, 1)
                 if found is not None:
                     steps, hit = found
-                    head = _step(function, site.shown, site.line, site.column)
+                    head = _step(function, site)
                     yield CoroutineFinding(function, (head, *steps), hit)
 
 

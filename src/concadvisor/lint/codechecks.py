@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..profile import Executor
+from .blocking import imports_of
 from .codes import CA411, CA412, CA413, CA415, LintCode
 from .diagnostics import Diagnostic, Location
 from .targets import ModuleSource, TargetDef, char_column
@@ -41,6 +42,9 @@ class CodeFinding:
     line: int
     column: int
     message: str
+    #: The end of the node's span: exclusive, 1-based code points (0: unknown).
+    end_line: int = 0
+    end_column: int = 0
 
     @property
     def code_id(self) -> str:
@@ -50,6 +54,8 @@ class CodeFinding:
         self, location: Location, task: str, related: tuple[Location, ...]
     ) -> Diagnostic:
         """The finding at ``location`` (the module as shown to the user)."""
+        if self.end_line:
+            location = location.with_end(self.end_line, self.end_column)
         return Diagnostic(location, self.code.id, self.message, self.code.severity, task, related)
 
 
@@ -63,24 +69,23 @@ class _Findings(list[CodeFinding]):
     def add(self, node: ast.AST, code: LintCode, **values: object) -> None:
         line = getattr(node, "lineno", 1)
         column = char_column(self.source, line, getattr(node, "col_offset", 0))
-        self.append(CodeFinding(code, line, column, code.render(**values)))
+        end_line = getattr(node, "end_lineno", None) or 0
+        end_column = 0
+        if end_line:
+            end_column = char_column(self.source, end_line, getattr(node, "end_col_offset", 0))
+        self.append(CodeFinding(code, line, column, code.render(**values), end_line, end_column))
 
 
 def import_map(body: list[ast.stmt]) -> dict[str, str]:
-    """Local name -> qualified name for the imports of a scope (not of nested functions)."""
-    names: dict[str, str] = {}
-    for node in _scope_nodes(body):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    names[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    names[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
+    """Local name -> qualified name for the imports of a scope, nested blocks included (not
+    nested functions).  Relative imports are left out: the module's package is not known
+    here, and guessing would turn ``from .time import sleep`` into ``time.sleep``."""
+    imports = (
+        node
+        for node in _scope_nodes(body)
+        if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and not node.level)
+    )
+    return imports_of(imports, package="")
 
 
 def _scope_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:

@@ -17,15 +17,23 @@ SEVERITY_RANK: dict[Severity, int] = {"warning": 1, "error": 2}
 class Location:
     """A position in a file: ``path`` as shown to the user, 1-based line and column.
 
-    Columns count Unicode code points (SARIF ``unicodeCodePoints``), not bytes.
+    Columns count Unicode code points (SARIF ``unicodeCodePoints``), not bytes.  The end
+    (``end_line``, ``end_column``) is exclusive, as in SARIF and ruff: the column just after
+    the last character of the span; None until it is known (see :meth:`with_end`).
     """
 
     path: str
     line: int
     column: int
+    end_line: int | None = field(default=None, compare=False)
+    end_column: int | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
+
+    def with_end(self, line: int, column: int) -> Location:
+        """This location spanning to (``line``, ``column``), exclusive."""
+        return Location(self.path, self.line, self.column, line, column)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,20 @@ it is ignored.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from .gitignore import Ignorer
 
-__all__ = ["CONFIG_NAMES", "SKIP_DIRS", "discover", "repo_root"]
+__all__ = [
+    "CONFIG_NAMES",
+    "SKIP_DIRS",
+    "discover",
+    "project_config",
+    "project_root_above",
+    "repo_root",
+]
 
 CONFIG_NAMES = frozenset({"pyproject.toml", "concadvisor.toml"})
 SKIP_DIRS = frozenset(
@@ -47,6 +55,40 @@ def repo_root(start: Path) -> Path | None:
                 return directory
         except OSError:  # an ancestor we may not look into: no repository we can use
             return None
+    return None
+
+
+def project_config(directory: Path) -> Path | None:
+    """The configuration file of ``directory``, if it has one: ``concadvisor.toml``, else a
+    ``pyproject.toml`` with a ``[tool.concadvisor]`` table (as ruff looks for its own)."""
+    for name in ("concadvisor.toml", "pyproject.toml"):
+        candidate = directory / name
+        try:
+            if not candidate.is_file():
+                continue
+            if name == "concadvisor.toml":
+                return candidate
+            with candidate.open("rb") as handle:
+                head = handle.read(_MAX_PYPROJECT)
+        except OSError:
+            continue
+        if _TOOL_TABLE.search(head):
+            return candidate
+    return None
+
+
+#: ``[tool.concadvisor]``, ``[tool.concadvisor.tasks.x]`` or ``tool.concadvisor.x = ...``
+#: at the start of a line: cheap to find without parsing the whole file.
+_TOOL_TABLE = re.compile(rb"^[ \t]*(?:\[[ \t]*)?tool[ \t]*\.[ \t]*[\"']?concadvisor\b", re.M)
+_MAX_PYPROJECT = 1 << 20
+
+
+def project_root_above(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` with a configuration file (None: none)."""
+    start = Path(os.path.abspath(start))
+    for directory in (start, *start.parents):
+        if project_config(directory) is not None:
+            return directory
     return None
 
 

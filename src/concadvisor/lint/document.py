@@ -48,6 +48,8 @@ class ConfigFile:
     kind: Literal["pyproject", "concadvisor"]
     data: dict[str, Any]
     positions: KeyPositions
+    #: The file's text (for noqa comments and the ends of findings).
+    text: str = ""
 
     @property
     def root(self) -> KeyPath:
@@ -103,7 +105,7 @@ def load_config(path: Path, display: str) -> ConfigFile | Diagnostic:
         data = parse_toml(text)
     except TomlInputError as exc:
         return CA301.finding(Location(display, exc.line, exc.column), problem=exc.message)
-    return ConfigFile(path, display, kind, data, scan_positions(text))
+    return ConfigFile(path, display, kind, data, scan_positions(text), text)
 
 
 def _size(path: Path) -> int:

@@ -8,23 +8,26 @@ sort.  Each Python file is read and parsed once per run (:func:`load_module` cac
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..environment import Environment, detect_environment
-from .blocking import Knowledge, ModuleFacts, module_facts
-from .callgraph import CoroutineFinding, coroutine_findings
+from .blocking import Knowledge, LoopCall, ModuleFacts, module_facts
+from .callgraph import ChainStep, CoroutineFinding, coroutine_findings
 from .codechecks import CodeFinding, check_module, check_target
 from .codes import BLOCKING_CODES, CA303, CA402, CA403, CA404, CA405
 from .diagnostics import Diagnostic, LintResult, Location, Severity
-from .discovery import discover
+from .discovery import discover, project_config
 from .document import ConfigFile, InputError, display_path, load_config
 from .eventloop import loop_calls_outside_a_loop, loop_finding
 from .gcpause import paused_gc
 from .profiles import TaskDecl, check_task
 from .settings import Selection, Settings, read_settings
+from .suppression import Exemption, file_noqa, suppressed_by
 from .targets import (
     MAX_MODULE_BYTES,
     ModuleSource,
@@ -41,6 +44,8 @@ from .targets import (
 )
 
 __all__ = ["LintOptions", "lint_config", "lint_paths"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +71,26 @@ class _DeclaredTarget:
     at: Location
 
 
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """A file findings are reported in: where it is, and its text (for ``# noqa``)."""
+
+    path: Path
+    text: str
+    lines: Sequence[str]
+
+    def line(self, number: int) -> str | None:
+        return self.lines[number - 1] if 1 <= number <= len(self.lines) else None
+
+
 @dataclass(slots=True)
 class _Run:
     options: LintOptions
     module_findings: dict[Path, list[CodeFinding]]
     #: Settings of each configuration file's directory (they apply to the code below it).
     settings: dict[Path, Settings] = field(default_factory=dict)
+    #: Displayed path -> the file, for suppressions and the ends of findings.
+    shown: dict[str, _Shown] = field(default_factory=dict)
     #: (module, line of the def) -> the task declaring it.
     targets: dict[tuple[Path, int], _DeclaredTarget] = field(default_factory=dict)
     #: Target modules already reported unreadable (CA404): no CA405 for them as well.
@@ -103,14 +122,77 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> Lint
         if not _uses_concadvisor(loaded):
             continue  # e.g. a pyproject.toml without [tool.concadvisor]
         shown.append(display)
-        found, count = _lint_config(loaded, run)
-        diagnostics.extend(found)
-        tasks += count
-    diagnostics.extend(_check_coroutines([*sources, *run.module_findings], run))
+        run.shown[display] = _Shown(path, loaded.text, loaded.text.splitlines())
+        linted = _guarded(display, errors, partial(_lint_config, loaded, run))
+        if linted is not None:
+            diagnostics.extend(linted[0])
+            tasks += linted[1]
+    _settings_above(paths, run)
+    diagnostics.extend(_check_coroutines([*sources, *run.module_findings], run, errors))
     unique = {(d.location, d.code, d.message): d for d in reversed(diagnostics)}
-    ordered = sorted(unique.values(), key=Diagnostic.sort_key)
+    ordered = sorted(_exempt(unique.values(), run), key=Diagnostic.sort_key)
     clear_caches()  # the parsed modules die here, while the collector is paused
     return LintResult(tuple(ordered), tuple(shown), tasks, tuple(errors))
+
+
+def _guarded(what: str, errors: list[str], check: Callable[[], _T]) -> _T | None:
+    """``check()``; a crash of lint itself becomes an input error naming ``what`` (exit 2)
+    and None, and the run goes on, so the other files' findings are kept."""
+    try:
+        return check()
+    except Exception as exc:  # any bug of ours: reported, not raised
+        errors.append(f"{what}: internal error in lint ({type(exc).__name__}: {exc}); skipped")
+        return None
+
+
+def _settings_above(paths: Sequence[str], run: _Run) -> None:
+    """The settings of the nearest configuration above each path given (ruff's upward
+    discovery): they apply to the files below it that no nearer configuration covers.
+    Their tasks are not linted (the path given was not theirs)."""
+    for raw in paths:
+        start = Path(os.path.abspath(raw))
+        for directory in (start, *start.parents) if start.is_dir() else start.parents:
+            if directory in run.settings:
+                break
+            config = project_config(directory)
+            if config is None:
+                continue
+            try:
+                loaded = load_config(config, display_path(config, run.options.base))
+            except InputError:  # unreadable: linting it (if it was given) says so
+                break
+            if isinstance(loaded, ConfigFile):
+                run.settings[directory] = read_settings(loaded, [])
+            break
+
+
+def _exempt(found: Iterable[Diagnostic], run: _Run) -> Iterator[Diagnostic]:
+    """``found`` less what ``# noqa`` comments and ``per-file-ignores`` hide, each with the
+    end of its span (the end of its line when the check did not give one)."""
+    files: dict[str, tuple[_Shown, Settings, Exemption | None]] = {}
+    for diagnostic in found:
+        at = diagnostic.location
+        entry = files.get(at.path)
+        if entry is None:
+            shown = run.shown.get(at.path)
+            if shown is None:  # an unreadable file, an input error: nothing to look at
+                yield diagnostic if at.end_line is not None else _ending(diagnostic, None)
+                continue
+            entry = files[at.path] = (shown, _settings_for(shown.path, run), file_noqa(shown.text))
+        shown, settings, whole_file = entry
+        line = shown.line(at.line)
+        if settings.ignored_in(shown.path, diagnostic.code):
+            continue
+        if suppressed_by(diagnostic.code, line, whole_file):
+            continue
+        yield diagnostic if at.end_line is not None else _ending(diagnostic, line)
+
+
+def _ending(diagnostic: Diagnostic, line: str | None) -> Diagnostic:
+    """``diagnostic`` spanning to the end of its line (of its start, when unknown)."""
+    at = diagnostic.location
+    end = len(line.rstrip()) + 1 if line is not None else at.column
+    return replace(diagnostic, location=at.with_end(at.line, max(end, at.column)))
 
 
 def lint_config(config: ConfigFile, options: LintOptions | None = None) -> list[Diagnostic]:
@@ -263,6 +345,7 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
         return [_outside(decl, display_path(resolved), root, target_at)]  # a symlink out
     source = load_module(resolved)
     module_display = display_path(resolved, run.options.base)
+    run.shown.setdefault(module_display, _Shown(resolved, source.text, source.lines))
     if source.tree is None:
         run.unreadable.add(resolved)
         return [
@@ -308,7 +391,7 @@ class _Scanned:
     display: str
 
 
-def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
+def _check_coroutines(paths: Iterable[Path], run: _Run, errors: list[str]) -> list[Diagnostic]:
     """CA410, CA416-CA419: blocking calls on the loop in every ``async def`` of ``paths``;
     CA405 for modules too large to read; CA414/CA420 for ``get_event_loop()``."""
     # Keyed by the identity of each module's Path object, which the facts carry along:
@@ -325,14 +408,33 @@ def _check_coroutines(paths: Iterable[Path], run: _Run) -> list[Diagnostic]:
                 out.extend(_filter([_too_large(source, run)], settings, {}, run.options))
             continue
         knowledge = Knowledge(frozenset(settings.blocking), frozenset(settings.not_blocking))
-        scanned[id(path)] = _Scanned(source, settings, display_path(path, run.options.base))
-        modules.append(module_facts(source.tree, path, knowledge))
-    for module, call in loop_calls_outside_a_loop(modules):
+        display = display_path(path, run.options.base)
+        tree = source.tree
+        facts = _guarded(display, errors, partial(module_facts, tree, path, knowledge))
+        if facts is None:
+            continue
+        scanned[id(path)] = _Scanned(source, settings, display)
+        run.shown.setdefault(display, _Shown(path, source.text, source.lines))
+        modules.append(facts)
+    loop_calls: list[tuple[ModuleFacts, LoopCall]] = (
+        _guarded(
+            "the get_event_loop() check", errors, lambda: [*loop_calls_outside_a_loop(modules)]
+        )
+        or []
+    )
+    for module, call in loop_calls:
         entry = scanned[id(module.path)]
         at = Location(entry.display, call.line, char_column(entry.source, call.line, call.column))
+        if call.end_line:
+            at = at.with_end(
+                call.end_line, char_column(entry.source, call.end_line, call.end_column)
+            )
         found_loop = loop_finding(at, entry.settings.target.version)
         out.extend(_filter([found_loop], entry.settings, {}, run.options))
-    for found in coroutine_findings(modules):
+    chains: list[CoroutineFinding] = (
+        _guarded("the call graph", errors, lambda: [*coroutine_findings(modules)]) or []
+    )
+    for found in chains:
         declared = None
         if run.targets:
             declared = run.targets.get((found.coroutine.path, found.coroutine.line))
@@ -361,9 +463,13 @@ def _settings_for(path: Path, run: _Run) -> Settings:
 def _coroutine_diagnostic(
     found: CoroutineFinding, scanned: dict[int, _Scanned], declared: _DeclaredTarget | None
 ) -> Diagnostic:
-    def location(path: Path, line: int, column: int) -> Location:
-        module = scanned[id(path)]
-        return Location(module.display, line, char_column(module.source, line, column))
+    def location(step: ChainStep) -> Location:
+        module = scanned[id(step.path)]
+        source = module.source
+        at = Location(module.display, step.line, char_column(source, step.line, step.column))
+        if step.end_line:
+            at = at.with_end(step.end_line, char_column(source, step.end_line, step.end_column))
+        return at
 
     function = found.coroutine.name.replace(".<locals>", "")
     head, *rest = found.chain
@@ -371,11 +477,11 @@ def _coroutine_diagnostic(
     if rest:
         calls = " → ".join(f"{step.shown}()" for step in found.chain)
         via = f" ({function.rsplit('.', 1)[-1]}() → {calls})"
-    related = tuple(location(step.path, step.line, step.column) for step in rest)
+    related = tuple(location(step) for step in rest)
     if declared is not None:
         related = (*related, declared.at)
     return BLOCKING_CODES[found.hit.kind].finding(
-        location(head.path, head.line, head.column),
+        location(head),
         task=declared.task if declared is not None else None,
         related=related,
         call=head.shown,

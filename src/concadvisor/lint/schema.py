@@ -90,6 +90,12 @@ def config_schema(kind: Literal["concadvisor", "pyproject"] = "concadvisor") -> 
                 "items": {"type": "string", "minLength": 1},
                 "description": "Qualified names lint should not report as blocking.",
             },
+            "per-file-ignores": {
+                "type": "object",
+                "description": "Glob patterns (relative to this file's directory) mapped to "
+                "lint codes or prefixes not to report in the files they match.",
+                "additionalProperties": _selectors("Codes or prefixes to ignore there."),
+            },
             "tasks": {
                 "type": "object",
                 "description": "Declared tasks, one table per task name.",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..environment import Environment
@@ -25,6 +26,7 @@ from ..validation import did_you_mean
 from .codes import CA302, CA303, CODES
 from .diagnostics import Diagnostic, Severity
 from .document import ConfigFile
+from .suppression import matches_pattern
 from .tomlpos import KeyPath
 
 __all__ = [
@@ -47,6 +49,7 @@ SETTING_KEYS = (
     "free-threaded",
     "blocking",
     "not-blocking",
+    "per-file-ignores",
     "tasks",
     "$schema",
 )
@@ -105,6 +108,21 @@ class Settings:
     #: Qualified names added to / removed from the blocking-call knowledge base.
     blocking: tuple[str, ...] = ()
     not_blocking: tuple[str, ...] = ()
+    #: ``per-file-ignores``: (glob pattern, selectors), relative to ``root``.
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: The directory of the configuration file these settings come from.
+    root: Path | None = None
+
+    def ignored_in(self, path: Path, code: str) -> bool:
+        """Whether ``per-file-ignores`` hides ``code`` in the file ``path``."""
+        if self.root is None:
+            return False
+        return any(
+            code.startswith(selector)
+            for pattern, selectors in self.per_file_ignores
+            if matches_pattern(path, self.root, pattern)
+            for selector in selectors
+        )
 
 
 def parse_selector_list(values: Sequence[str]) -> tuple[str, ...]:
@@ -194,7 +212,37 @@ def read_settings(config: ConfigFile, out: list[Diagnostic]) -> Settings:
         target=_target(config, root, out),
         blocking=blocking,
         not_blocking=not_blocking,
+        per_file_ignores=_per_file_ignores(config, root, out),
+        root=config.path.parent,
     )
+
+
+def _per_file_ignores(
+    config: ConfigFile, root: dict[str, Any], out: list[Diagnostic]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``per-file-ignores = {"tests/*" = ["CA41"]}``; problems are CA303 findings."""
+    value = root.get("per-file-ignores", {})
+    if not isinstance(value, dict):
+        out.append(
+            CA303.finding(
+                config.location(("per-file-ignores",)),
+                key="per-file-ignores",
+                problem=f'expected a table such as {{"tests/*" = ["CA41"]}}, got {value!r:.60}',
+            )
+        )
+        return ()
+    entries: list[tuple[str, tuple[str, ...]]] = []
+    for pattern, selectors in value.items():
+        key = ("per-file-ignores", pattern)
+        if not pattern.strip():
+            out.append(
+                CA303.finding(config.location(key), key="per-file-ignores", problem="empty pattern")
+            )
+            continue
+        checked = check_selectors(config, selectors, key, f"per-file-ignores.{pattern}", out)
+        if checked:
+            entries.append((pattern, checked))
+    return tuple(entries)
 
 
 def requires_python_floor(config: ConfigFile) -> tuple[int, int] | None:

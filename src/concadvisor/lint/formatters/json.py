@@ -15,10 +15,14 @@ FORMAT_VERSION = 1
 
 
 def _finding(d: Diagnostic) -> dict[str, Any]:
+    at = d.location
     return {
-        "path": d.location.path,
-        "line": d.location.line,
-        "column": d.location.column,
+        "path": at.path,
+        "line": at.line,
+        "column": at.column,
+        # exclusive, as in SARIF and ruff; the start again when the span is not known
+        "end_line": at.end_line if at.end_line is not None else at.line,
+        "end_column": at.end_column if at.end_column is not None else at.column,
         "code": d.code,
         "name": CODES_BY_ID[d.code].name,
         "severity": d.severity,

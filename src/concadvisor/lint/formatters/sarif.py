@@ -55,12 +55,11 @@ def _artifact(location: Location) -> dict[str, Any]:
 
 
 def _physical(location: Location) -> dict[str, Any]:
-    return {
-        "physicalLocation": {
-            "artifactLocation": _artifact(location),
-            "region": {"startLine": location.line, "startColumn": location.column},
-        }
-    }
+    region = {"startLine": location.line, "startColumn": location.column}
+    if location.end_line is not None and location.end_column is not None:
+        region["endLine"] = location.end_line
+        region["endColumn"] = location.end_column
+    return {"physicalLocation": {"artifactLocation": _artifact(location), "region": region}}
 
 
 def _result(d: Diagnostic) -> dict[str, Any]:

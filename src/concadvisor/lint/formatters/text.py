@@ -30,7 +30,9 @@ def summary(result: LintResult) -> str:
     )
 
 
-def render(result: LintResult, out: TextIO) -> None:
+def render(result: LintResult, out: TextIO, *, quiet: bool = False) -> None:
+    """The findings, then (unless ``quiet``) the summary line."""
     for d in result.diagnostics:
         out.write(printable(f"{d.location}: {d.code} [{d.severity}] {d.message}") + "\n")
-    out.write(summary(result) + "\n")
+    if not quiet:
+        out.write(summary(result) + "\n")
