@@ -115,6 +115,7 @@ def run_probe(
     cwd: str | Path | None = None,
     progress: bool = False,
     python: str | None = None,
+    setup: str | None = None,
 ) -> ProbeReport:
     """The probe behind :func:`probe_target`, :func:`probe` and the CLI.
 
@@ -122,11 +123,14 @@ def run_probe(
     gives the per-task argument tuples directly (they are pickled to the runner).
     ``python`` runs the runner under that interpreter (any executable): it is checked first
     (:func:`~.interpreter.check_interpreter`, at most a share of the budget), and the
-    measurement gets what is left of ``budget``.
+    measurement gets what is left of ``budget``.  ``setup`` (``MODULE:FUNC``) is called once
+    per worker before timing; the target reads its result with
+    :func:`concadvisor.worker_state` (docs/probe.md, "Per-worker setup").
     """
     parse_target(target)
-    if inputs is not None:
-        parse_target(inputs)
+    for spec in (inputs, setup):
+        if spec is not None:
+            parse_target(spec)
     _check_numbers(tasks, workers, budget)
     extra = _check_overrides(overrides)
     env = detect_environment()
@@ -165,6 +169,7 @@ def run_probe(
         workers=workers,
         sys_path=sys_path,
         python=executable,
+        setup=setup,
     )
     try:
         if progress:
@@ -241,6 +246,7 @@ def probe_target(
     overrides: Mapping[str, Any] | None = None,
     cwd: str | Path | None = None,
     progress: bool = False,
+    setup: str | None = None,
 ) -> ProbeReport:
     """Probe the callable named by ``target`` (``pkg.mod:func``, ``path/file.py:func``).
 
@@ -264,7 +270,15 @@ def probe_target(
         overrides=overrides,
         cwd=cwd,
         progress=progress,
+        setup=setup,
     )
+
+
+def _setup_spec(setup: Callable[[], Any] | str | None) -> str | None:
+    """``setup`` as ``MODULE:FUNC``: a string as given, a callable by its import name."""
+    if setup is None or isinstance(setup, str):
+        return setup
+    return spec_for_callable(setup)
 
 
 def probe(
@@ -278,6 +292,7 @@ def probe(
     budget: float = 10.0,
     overrides: Mapping[str, Any] | None = None,
     progress: bool = False,
+    setup: Callable[[], Any] | str | None = None,
 ) -> ProbeReport:
     """Measure ``func`` under serial, threads, processes and asyncio; compare with advice.
 
@@ -289,9 +304,12 @@ def probe(
     ``func`` must be importable again by module and name (a module-level function, a
     staticmethod or classmethod): it runs in a fresh, isolated process.  ``inputs`` gives
     per-task argument tuples instead of ``args``/``kwargs``; at most a round's worth is
-    taken from it (an endless generator is fine).
+    taken from it (an endless generator is fine).  ``setup`` (a callable importable by
+    name, or ``"MODULE:FUNC"``) is called once per worker -- thread, process, event loop --
+    before timing; ``func`` reads its result with :func:`concadvisor.worker_state`.
     """
     spec = spec_for_callable(func)
+    setup_spec = _setup_spec(setup)
     _check_numbers(tasks, workers, budget)
     calls = _take_inputs(inputs, float(budget)) if inputs is not None else None
     return run_probe(
@@ -304,4 +322,5 @@ def probe(
         budget=budget,
         overrides=overrides,
         progress=progress,
+        setup=setup_spec,
     )
