@@ -630,7 +630,8 @@ def _subinterpreter_call(call: tuple[tuple[Any, ...], dict[str, Any]]) -> Any:
         # (it ends with the runner: the pool is never joined).
         loop = getattr(state, "loop", None)
         if loop is None:
-            loop = state.loop = asyncio.new_event_loop()
+            loop = asyncio.new_event_loop()
+            setattr(state, "loop", loop)  # noqa: B010 - a plain module: mypy knows no "loop"
         return loop.run_until_complete(state.func(*args, **kwargs))
     return state.func(*args, **kwargs)
 
