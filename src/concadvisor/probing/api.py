@@ -247,6 +247,7 @@ def probe_target(
     cwd: str | Path | None = None,
     progress: bool = False,
     setup: str | None = None,
+    inputs: str | None = None,
 ) -> ProbeReport:
     """Probe the callable named by ``target`` (``pkg.mod:func``, ``path/file.py:func``).
 
@@ -258,7 +259,9 @@ def probe_target(
     hang, at ``budget`` + a little); ``overrides`` are TaskProfile fields that replace the
     measured ones.  Raises :class:`concadvisor.errors.TargetError` when the target cannot be
     imported, ``pydantic.ValidationError`` for invalid overrides and ``ValueError`` for a
-    non-positive ``tasks``, ``workers`` or ``budget``.
+    non-positive ``tasks``, ``workers`` or ``budget``.  ``inputs`` names a factory of
+    per-task argument tuples (``MODULE:FACTORY``), ``setup`` a per-worker setup
+    (``MODULE:FUNC``, read back with :func:`concadvisor.worker_state`).
     """
     return run_probe(
         target,
@@ -271,6 +274,7 @@ def probe_target(
         cwd=cwd,
         progress=progress,
         setup=setup,
+        inputs=inputs,
     )
 
 
