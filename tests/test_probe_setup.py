@@ -213,3 +213,79 @@ def test_a_broken_setup_is_one_line_naming_the_setup(
     assert len(lines) == 1, stderr
     assert message in lines[0]
     assert "Traceback" not in stderr
+
+
+@pytest.mark.slow
+def test_a_setup_raising_in_the_process_workers_fails_that_row_naming_the_setup(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from concadvisor.probing.executors import Processes
+
+    pool = Processes(
+        f"{S}:use_resource",
+        os.getcwd(),
+        [],
+        False,
+        2,
+        "fork",
+        1,
+        f"{S}:broken_setup",
+    )
+    try:
+        with pytest.raises(TrialError, match=f"setup {S}:broken_setup raised Connection") as caught:
+            pool.start()
+    finally:
+        pool.close()
+        if pool._pool is not None:
+            pool._pool.shutdown(wait=True, cancel_futures=True)
+    assert caught.value.kind == "SetupError"
+
+
+@pytest.mark.slow
+def test_the_python_api_takes_a_setup_callable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.probe_targets import setups
+
+    from concadvisor import probe
+
+    monkeypatch.setenv("CONCADVISOR_SETUP_LOG", str(tmp_path / "setup.log"))
+    report = probe(setups.use_resource, setup=setups.open_resource, workers=2, budget=3)
+    assert report.setup == f"{S}:open_resource"
+    statuses = {r.executor.value: r.status for r in report.results}
+    assert statuses["serial"] == statuses["threads"] == "ok"
+    threads = next(r for r in report.results if r.executor.value == "threads")
+    assert threads.setup_workers == 2
+
+
+@pytest.mark.slow
+def test_lint_probe_calls_the_target_with_the_tables_args_and_setup(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "concadvisor.toml").write_text(
+        '[tasks.naps]\nworkload = "io"\ntasks = 8\nexecutor = "threads"\n'
+        'target = "naps.py:nap"\nargs = [0.01]\nsetup = "naps.py:open_log"\n'
+    )
+    (tmp_path / "naps.py").write_text(
+        "import time\n\nimport concadvisor\n\n\ndef open_log():\n    return []\n\n\n"
+        "def nap(seconds):\n    concadvisor.worker_state().append(seconds)\n"
+        "    time.sleep(seconds)\n"
+    )
+    command = ["lint", "--probe", "--probe-budget", "3", "--format", "json"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "concadvisor", *command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode in (0, 1), proc.stderr
+    codes = {f["code"] for f in json.loads(proc.stdout)["findings"]}
+    assert "CA351" not in codes  # nap(seconds) ran: args and setup reached it
+    assert proc.stderr.splitlines() == ["concadvisor lint: probing task naps (naps.py:nap), 3 s"]
