@@ -124,26 +124,36 @@ def test_asyncio_and_serial_workers_are_apart() -> None:
 # --- end to end ------------------------------------------------------------------------
 
 
-def _setup_lines(log: Path) -> list[str]:
-    return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+def _probe_with_setup(
+    monkeypatch: pytest.MonkeyPatch,
+    log: Path,
+    target: str,
+    setup: str,
+    *flags: str,
+    budget: float = 4.0,
+) -> tuple[dict[str, Any], Any, list[str]]:
+    """Probe ``S:target`` with ``--setup S:setup`` (exit 0 asserted): (results by executor,
+    the JSON, the setup log's lines)."""
+    monkeypatch.setenv("CONCADVISOR_SETUP_LOG", str(log))
+    code, data, stderr, _ = run_probe(
+        f"{S}:{target}", "--setup", f"{S}:{setup}", *flags, budget=budget
+    )
+    assert code == 0, stderr
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return _by_executor(data), data, lines
 
 
 @pytest.mark.slow
 def test_setup_runs_once_per_worker_and_the_target_sees_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    log = tmp_path / "setup.log"
-    monkeypatch.setenv("CONCADVISOR_SETUP_LOG", str(log))
-    code, data, _, _ = run_probe(
-        f"{S}:use_resource", "--setup", f"{S}:open_resource", "--workers", "2", budget=4.0
+    results, data, lines = _probe_with_setup(
+        monkeypatch, tmp_path / "log", "use_resource", "open_resource", "--workers", "2"
     )
-    assert code == 0
-    results = _by_executor(data)
     measured = [r for name, r in results.items() if name != "interpreters"]
     # use_resource raises unless worker_state() is its own worker's: ok means it saw it.
     assert {r["status"] for r in measured} == {"ok"}, measured
     assert data["setup"] == f"{S}:open_resource"
-    lines = _setup_lines(log)
     # Once per worker: one line each, no worker twice (--workers: no sweep pools).
     assert len(lines) == len(set(lines)) == sum(r["setup_workers"] for r in measured)
     assert results["threads"]["setup_workers"] == 2
@@ -160,17 +170,12 @@ def test_an_async_client_opened_in_setup_is_reused_on_the_workers_loop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Client.get raises on another loop than its own: a fresh loop per call would fail."""
-    log = tmp_path / "setup.log"
-    monkeypatch.setenv("CONCADVISOR_SETUP_LOG", str(log))
-    code, data, _, _ = run_probe(
-        f"{S}:use_client", "--setup", f"{S}:open_client", "--workers", "2", budget=4.0
+    results, _, lines = _probe_with_setup(
+        monkeypatch, tmp_path / "log", "use_client", "open_client", "--workers", "2"
     )
-    assert code == 0
-    results = _by_executor(data)
     for name in ("serial", "threads", "processes", "asyncio"):
         assert results[name]["status"] == "ok", results[name]
         assert results[name]["setup_workers"] >= 1
-    lines = _setup_lines(log)
     assert len(lines) == len(set(lines))
     assert all(not line.endswith(":-") for line in lines)  # every async setup ran on a loop
     assert "one event loop per worker" in results["serial"]["note"]
@@ -180,13 +185,9 @@ def test_an_async_client_opened_in_setup_is_reused_on_the_workers_loop(
 def test_the_sweep_sets_up_its_pools_and_reports_that_apart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    log = tmp_path / "setup.log"
-    monkeypatch.setenv("CONCADVISOR_SETUP_LOG", str(log))
-    code, data, _, _ = run_probe(
-        f"{S}:use_resource", "--setup", f"{S}:open_resource", "--tasks", "8", budget=5.0
+    results, _, _ = _probe_with_setup(
+        monkeypatch, tmp_path / "log", "use_resource", "open_resource", "--tasks", "8", budget=5.0
     )
-    assert code == 0
-    results = _by_executor(data)
     swept = [r for r in results.values() if r["sweep"]]
     assert swept
     assert all(r["sweep_setup_seconds"] for r in swept)

@@ -200,28 +200,23 @@ def _spec_key(table: dict[str, Any], key: str, report: Report) -> tuple[bool, st
     return False, None
 
 
+#: The call's own keys: (key, the type TOML gives it, how a finding names that type).
+_CALL_KEYS: tuple[tuple[str, type, str], ...] = (
+    ("args", list, "an array of positional arguments"),
+    ("kwargs", dict, "a table of keyword arguments"),
+)
+
+
 def _probe_call(table: dict[str, Any], report: Report) -> ProbeCall | None:
     """The probe's arguments from ``args``, ``kwargs``, ``inputs`` and ``setup``; None if
     any of them is invalid (each problem reported at its key)."""
     valid = True
-    args = table.get("args", [])
-    if not isinstance(args, list):
-        report(
-            "args",
-            CA303,
-            key="args",
-            problem=f"expected an array of positional arguments, got {type(args).__name__}",
-        )
-        valid = False
-    kwargs = table.get("kwargs", {})
-    if not isinstance(kwargs, dict):
-        report(
-            "kwargs",
-            CA303,
-            key="kwargs",
-            problem=f"expected a table of keyword arguments, got {type(kwargs).__name__}",
-        )
-        valid = False
+    for key, kind, what in _CALL_KEYS:
+        value = table.get(key)
+        if value is not None and not isinstance(value, kind):
+            problem = f"expected {what}, got {type(value).__name__}"
+            report(key, CA303, key=key, problem=problem)
+            valid = False
     inputs_ok, inputs = _spec_key(table, "inputs", report)
     setup_ok, setup = _spec_key(table, "setup", report)
     valid = valid and inputs_ok and setup_ok
@@ -235,7 +230,7 @@ def _probe_call(table: dict[str, Any], report: Report) -> ProbeCall | None:
         valid = False
     if not valid:
         return None
-    return ProbeCall(tuple(args), dict(kwargs), inputs, setup)
+    return ProbeCall(tuple(table.get("args", ())), dict(table.get("kwargs", {})), inputs, setup)
 
 
 def _profile(table: dict[str, Any], name: str, report: Report) -> TaskProfile | None:
