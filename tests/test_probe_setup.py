@@ -200,7 +200,7 @@ def test_the_sweep_sets_up_its_pools_and_reports_that_apart(
     [
         (f"{S}:broken_setup", f"setup {S}:broken_setup raised ConnectionError: database"),
         (f"{S}:missing", "--setup: "),
-        ("nocolon", "expected MODULE:FUNCTION"),
+        ("nocolon", "--setup: invalid target 'nocolon'"),
     ],
 )
 def test_a_broken_setup_is_one_line_naming_the_setup(
@@ -290,3 +290,12 @@ def test_lint_probe_calls_the_target_with_the_tables_args_and_setup(tmp_path: Pa
     codes = {f["code"] for f in json.loads(proc.stdout)["findings"]}
     assert "CA351" not in codes  # nap(seconds) ran: args and setup reached it
     assert proc.stderr.splitlines() == ["concadvisor lint: probing task naps (naps.py:nap), 3 s"]
+
+
+def test_the_budget_reserves_time_for_each_new_pools_setup() -> None:
+    from concadvisor.probing.planning import setup_estimate
+
+    assert setup_estimate("threads", 0.0, 8, 2) == 0.0  # no setup
+    assert setup_estimate("threads", 0.1, 8, 2) == pytest.approx(0.8)  # one after another
+    assert setup_estimate("processes", 0.1, 8, 2) == pytest.approx(0.4)  # cpus at a time
+    assert setup_estimate("asyncio", 0.1, 64, 2) == pytest.approx(0.1)  # one loop

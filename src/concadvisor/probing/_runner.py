@@ -47,6 +47,7 @@ from .planning import (
     MIN_ROUNDS,
     Plan,
     make_plan,
+    setup_estimate,
     startup_estimate,
 )
 from .protocol import (
@@ -511,6 +512,11 @@ def _measure(
         estimate_width = config.workers or cpus
         left = deadline - time.monotonic()
         left -= startup_estimate(config.start_method, estimate_width, executors)
+        left -= sum(
+            setup_estimate(name, main.setup_seconds or 0.0, estimate_width, cpus)
+            for name in executors
+            if name != "serial"  # set up already: the main thread's
+        )
         if config.workers is None:
             left *= MAIN_ROUNDS_SHARE  # the rest is the width sweep's
         plan = make_plan(
@@ -618,6 +624,7 @@ def _measure(
             task_seconds=warmup.task_seconds,
             limit=_batch_cap(config, calls),
             tasks=config.tasks,
+            setup_seconds=main.setup_seconds or 0.0,
         )
         run_sweep(
             writer, settings, [name for name in EXECUTORS if name in running], calls, deadline

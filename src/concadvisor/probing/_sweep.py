@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from ..executors.registry import spec
 from ..workers import chunksize_for
 from .executors import BatchRunner, Call, RunnerSetup, TrialError
-from .planning import SWEEP_ROUNDS, startup_estimate, sweep_cap, sweep_tasks
+from .planning import SWEEP_ROUNDS, setup_estimate, startup_estimate, sweep_cap, sweep_tasks
 from .protocol import (
     EventWriter,
     SetupDone,
@@ -52,6 +52,8 @@ class SweepSettings:
     limit: int | None
     #: The user's ``--tasks``: no width beyond it is worth measuring.
     tasks: int | None
+    #: One worker's measured setup (the main thread's), in seconds; 0: no setup.
+    setup_seconds: float = 0.0
 
 
 @dataclass
@@ -120,10 +122,14 @@ def _expected(settings: SweepSettings, ladder: _Ladder, key: Key) -> float:
 
 
 def _startup_estimate(settings: SweepSettings, ladder: _Ladder, key: Key) -> float:
-    """A new process pool's start-up; nothing for a pool already up, or threads and loops."""
-    if key in ladder.runners or ladder.executor != "processes":
+    """A new pool's start-up and per-worker setup; nothing for a pool already up."""
+    if key in ladder.runners:
         return 0.0
-    return startup_estimate(settings.runner.start_method, key[0], [ladder.executor])
+    width = key[0] or 1
+    setup = setup_estimate(ladder.executor, settings.setup_seconds, width, settings.cpus)
+    if ladder.executor != "processes":
+        return setup
+    return startup_estimate(settings.runner.start_method, width, [ladder.executor]) + setup
 
 
 def _start(

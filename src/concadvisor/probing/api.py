@@ -128,9 +128,13 @@ def run_probe(
     :func:`concadvisor.worker_state` (docs/probe.md, "Per-worker setup").
     """
     parse_target(target)
-    for spec in (inputs, setup):
-        if spec is not None:
-            parse_target(spec)
+    if inputs is not None:
+        parse_target(inputs)
+    if setup is not None:
+        try:
+            parse_target(setup)
+        except TargetError as exc:
+            raise TargetError(f"--setup: {exc}") from None
     _check_numbers(tasks, workers, budget)
     extra = _check_overrides(overrides)
     env = detect_environment()

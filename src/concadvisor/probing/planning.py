@@ -27,6 +27,7 @@ __all__ = [
     "Plan",
     "estimate_trials",
     "make_plan",
+    "setup_estimate",
     "startup_estimate",
     "sweep_cap",
     "sweep_tasks",
@@ -220,6 +221,19 @@ def startup_estimate(start_method: str, workers: int, executors: Sequence[str]) 
     if "interpreters" in executors:
         estimate += _INTERPRETER_START_SECONDS * workers
     return estimate
+
+
+def setup_estimate(executor: str, per_worker: float, workers: int, cpus: int) -> float:
+    """Seconds a new pool's per-worker setup (``--setup``) is assumed to take, from one
+    worker's measured setup: threads one after another (as if it held the GIL), processes
+    ``cpus`` at a time, the asyncio loop and serial once."""
+    if per_worker <= 0:
+        return 0.0
+    if executor == "threads":
+        return per_worker * workers
+    if executor in ("processes", "interpreters"):
+        return per_worker * math.ceil(workers / max(1, cpus))
+    return per_worker
 
 
 def sweep_cap(executor: str, cpus: int, tasks: int | None) -> int:
