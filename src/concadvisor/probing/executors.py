@@ -3,7 +3,10 @@ it (runner side).  The executor registry (:mod:`concadvisor.executors`) names ea
 ``"module:Class"``; the runner builds one with :meth:`BatchRunner.from_setup`.
 
 Every executor is started (pools created, every worker up and the target imported in it)
-before any timed trial, so start-up is measured apart.  A trial measures wall time with
+before any timed trial, so start-up is measured apart.  Each worker is a
+:class:`~.worker.Worker`: the per-worker setup (``--setup``) runs in it once, after
+start-up and before any trial (its seconds in ``setup_seconds``, apart again), and an
+``async def`` target runs on its one event loop, kept across calls.  A trial measures wall time with
 ``time.perf_counter`` and CPU time with ``time.process_time`` (all threads of the runner),
 plus, for processes, the CPU time each worker reports for its own calls.
 
