@@ -511,3 +511,64 @@ def test_lint_probe_reports_a_target_that_cannot_run(
     result = lint_paths(["."], LintOptions(probe=True))
     assert [(d.code, d.location.line) for d in result.diagnostics] == [("CA351", 5)]
     assert status in result.diagnostics[0].message
+
+
+def test_probe_gets_the_tables_args_kwargs_inputs_and_setup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "concadvisor.toml").write_text(
+        '[tasks.t]\nworkload = "io"\ntasks = 20\nexecutor = "threads"\n'
+        'target = "work.py:run"\nargs = [1, "x"]\nkwargs = { timeout = 2.5 }\n'
+        'setup = "work.py:session"\n'
+        '[tasks.u]\nworkload = "io"\ntasks = 20\nexecutor = "threads"\n'
+        'target = "work.py:run"\ninputs = "work.py:items"\n'
+    )
+    (tmp_path / "work.py").write_text("def run(*a, **k):\n    return 1\n")
+    fake = _fake_probe("threads", 1.0)
+    monkeypatch.setattr(probing, "_load_probe", lambda: fake)
+    result = lint_here(tmp_path, LintOptions(probe=True, probe_budget=2.0))
+    assert [d.code for d in result.diagnostics] == []
+    first, second = fake.calls
+    assert (first["args"], first["kwargs"], first["inputs"]) == ((1, "x"), {"timeout": 2.5}, None)
+    assert first["setup"] == "work.py:session"
+    assert (second["args"], second["inputs"], second["setup"]) == ((), "work.py:items", None)
+    progress = capsys.readouterr().err.splitlines()
+    assert progress == [
+        "concadvisor lint: probing task t (work.py:run), 2 s",
+        "concadvisor lint: probing task u (work.py:run), 2 s",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("keys", "line", "message"),
+    [
+        ('args = "1"', 6, "args: expected an array of positional arguments, got str"),
+        ("kwargs = [1]", 6, "kwargs: expected a table of keyword arguments, got list"),
+        ('setup = "nocolon"', 6, "setup: expected 'pkg.mod:func'"),
+        ("inputs = 3", 6, "inputs: expected 'pkg.mod:func'"),
+        ('args = [1]\ninputs = "work.py:items"', 7, "inputs: give either inputs"),
+    ],
+)
+def test_invalid_probe_keys_are_findings_at_the_key_and_nothing_is_probed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keys: str, line: int, message: str
+) -> None:
+    (tmp_path / "concadvisor.toml").write_text(
+        f'[tasks.t]\nworkload = "io"\ntasks = 20\nexecutor = "threads"\ntarget = "work.py:run"\n'
+        f"{keys}\n"
+    )
+    (tmp_path / "work.py").write_text("def run(*a, **k):\n    return 1\n")
+    fake = _fake_probe("processes", 1.0)
+    monkeypatch.setattr(probing, "_load_probe", lambda: fake)
+    result = lint_here(tmp_path, LintOptions(probe=True))
+    assert [(d.code, d.location.line) for d in result.diagnostics] == [("CA303", line)]
+    assert message in result.diagnostics[0].message
+    assert fake.calls == []
+
+
+def test_the_schema_knows_the_probe_keys() -> None:
+    from concadvisor.lint.schema import config_schema
+
+    task = config_schema()["$defs"]["DeclaredTask"]["properties"]
+    assert {"args", "kwargs", "inputs", "setup"} <= set(task)
+    assert task["args"]["type"] == "array"
+    assert task["kwargs"]["type"] == "object"

@@ -18,6 +18,7 @@ from concadvisor.advice import at_measured_width
 from concadvisor.probing import protocol as p
 from concadvisor.probing._sweep import SweepSettings, run_sweep
 from concadvisor.probing.display import render_report
+from concadvisor.probing.executors import RunnerSetup
 from concadvisor.probing.inference import infer_profile
 from concadvisor.probing.planning import (
     SWEEP_ASYNC_CAP,
@@ -292,13 +293,15 @@ def _sleep_task(seconds: float = 0.005) -> float:
 def _run_sweep(tasks: int, seconds_left: float) -> list[p.Event]:
     plan = make_plan(0.005, 0.0, is_async=False, cpus=2, time_left=1.0)
     settings_ = SweepSettings(
-        func=_sleep_task,
-        is_async=False,
-        plan=plan,
-        spec="tests.test_probe_sweep:_sleep_task",
-        cwd=".",
-        sys_path=[],
-        start_method="fork",
+        runner=RunnerSetup(
+            func=_sleep_task,
+            is_async=False,
+            plan=plan,
+            spec="tests.test_probe_sweep:_sleep_task",
+            cwd=".",
+            sys_path=[],
+            start_method="fork",
+        ),
         cpus=2,
         task_seconds=0.005,
         limit=tasks,

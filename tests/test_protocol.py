@@ -43,6 +43,8 @@ EVERY_EVENT: list[p.Event] = [
     p.Phase(name="inputs"),
     p.InputsTaken(count=4096, complete=False),
     p.Ready(pid=123, is_async=False, seconds=0.2),
+    p.Phase(name="setup"),
+    p.SetupDone(executor="serial", workers=1, total=0.01, slowest=0.01),
     p.Phase(name="warmup"),
     p.WarmupDone(result=WARMUP),
     p.WarmupFailed(kind="ValueError", message="boom"),
@@ -50,6 +52,7 @@ EVERY_EVENT: list[p.Event] = [
     p.Skipped(executor="processes", reason="cannot pickle"),
     p.Starting(executor="threads"),
     p.Warming(executor="threads", expected=0.1),
+    p.SetupDone(executor="threads", workers=4, total=0.04, slowest=0.02),
     p.Started(executor="threads", seconds=0.01),
     p.TrialStarted(executor="threads", round=1, expected=0.1),
     p.TrialDone(executor="threads", round=1, wall=0.1, cpu=0.05, queued=0.0),
@@ -61,6 +64,7 @@ EVERY_EVENT: list[p.Event] = [
     p.SweepTrialDone(executor="processes", width=2, chunksize=3, tasks=8, wall=0.05, startup=0.02),
     p.SweepTrialDone(executor="asyncio", width=0, chunksize=None, tasks=64, wall=0.01, startup=0.0),
     p.SweepNote(text="sweep: threads stopped before width 64"),
+    p.SetupDone(executor="processes", workers=8, total=0.4, slowest=0.1, sweep=True),
     p.InternalError(traceback="Traceback...\nRuntimeError: bug"),
     p.Done(),
 ]
@@ -192,8 +196,12 @@ def test_every_event_kind_has_a_handler() -> None:
     for event in EVERY_EVENT:
         watch = _watch()
         watch.handle(p.Hello(pid=1))
-        if isinstance(event, (p.Warming, p.Started)):
+        if isinstance(event, (p.Warming, p.Started)) or (
+            isinstance(event, p.SetupDone) and event.executor == "threads"
+        ):
             watch.handle(p.Starting(executor="threads"))
+        if isinstance(event, p.SetupDone) and event.executor == "serial":
+            watch.handle(p.Phase(name="setup"))
         if isinstance(event, p.TrialDone):
             watch.handle(p.TrialStarted(executor="threads", round=1, expected=0.1))
         if isinstance(event, p.SweepTrialDone):
@@ -287,3 +295,35 @@ def test_events_ahead_of_a_bad_line_in_the_same_read_are_kept() -> None:
     with pytest.raises(p.ProtocolError, match="not written by this runner") as caught:
         reader.feed(good + b'{"event": "trial", "executor": "processes"}\n')
     assert list(caught.value.before) == EVERY_EVENT[:3]
+
+
+def test_setup_costs_land_apart_from_startup_and_sweep() -> None:
+    """The main pool's setup is its own figure; a sweep pool's adds to sweep_setup."""
+    watch = _watch()
+    watch.handle(p.Hello(pid=1))
+    watch.handle(p.Phase(name="setup"))
+    watch.handle(p.SetupDone(executor="serial", workers=1, total=0.01, slowest=0.01))
+    watch.handle(p.Starting(executor="threads"))
+    watch.handle(p.SetupDone(executor="threads", workers=4, total=0.04, slowest=0.02))
+    watch.handle(p.Started(executor="threads", seconds=0.001))
+    watch.handle(p.SetupDone(executor="threads", workers=8, total=0.08, slowest=0.02, sweep=True))
+    serial, threads = watch.m.records["serial"], watch.m.records["threads"]
+    assert (serial.setup_workers, serial.setup_total) == (1, 0.01)
+    assert (threads.setup_workers, threads.setup_total, threads.setup_slowest) == (4, 0.04, 0.02)
+    assert threads.startup == 0.001
+    assert threads.sweep_setup == 0.08
+
+
+def test_a_main_pool_setup_result_needs_its_pool_starting() -> None:
+    watch = _watch()
+    watch.handle(p.Hello(pid=1))
+    with pytest.raises(p.ProtocolError, match="while the runner was import"):
+        watch.handle(p.SetupDone(executor="threads", workers=4, total=0.04, slowest=0.02))
+
+
+def test_a_runner_dying_in_setup_blames_the_setup() -> None:
+    watch = _Watch(Measurements(target="m:f", setup="m:open"), None, time.monotonic(), 5.0)
+    watch.handle(p.Hello(pid=1))
+    watch.handle(p.Phase(name="setup"))
+    watch.attribute_death(-9)
+    assert watch.target_error == "setup m:open killed the process (killed by signal SIGKILL)"

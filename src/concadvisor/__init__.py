@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .probing import ProbeReport, probe, probe_target
     from .profile import Executor, TaskProfile
     from .rules import RULES, Facts, Fired, Note, Offload, Rule, Score, Veto, Warn, fire
+    from .worker_context import worker_state
 del TYPE_CHECKING
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "fire",
     "probe",
     "probe_target",
+    "worker_state",
 ]
 
 #: The submodule that defines each public name (the ``TYPE_CHECKING`` imports above, for
@@ -87,6 +89,7 @@ _HOMES: dict[str, str] = {
     "Veto": "rules",
     "Warn": "rules",
     "fire": "rules",
+    "worker_state": "worker_context",
 }
 
 

@@ -20,8 +20,11 @@ __all__ = ["LINT_ONLY_KEYS", "MAX_BYTES", "load_profile_data", "read_document"]
 #: A profile file larger than this is refused rather than read to the end.
 MAX_BYTES = 16 * 1024 * 1024
 
-#: Keys of a declared task that are not TaskProfile fields.
-LINT_ONLY_KEYS = frozenset({"executor", "workers", "target", "ignore"})
+#: Keys of a declared task that are not TaskProfile fields (the last four: how
+#: ``lint --probe`` calls the target).
+LINT_ONLY_KEYS = frozenset(
+    {"executor", "workers", "target", "ignore", "args", "kwargs", "inputs", "setup"}
+)
 
 
 def read_document(path: Path) -> dict[str, Any]:

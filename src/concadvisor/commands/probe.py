@@ -68,6 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a function returning an iterable of per-task argument tuples",
     )
     parser.add_argument(
+        "--setup",
+        metavar="MODULE:FUNC",
+        help="called once per worker (thread, process, event loop) before timing; the target "
+        "reads its result with concadvisor.worker_state()",
+    )
+    parser.add_argument(
         "--workers",
         type=_worker_count,
         metavar="N",
@@ -178,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
             overrides=overrides,
             progress=sys.stderr.isatty(),
             python=python,
+            setup=args.setup,
         )
 
     with _terminate_cleanly():

@@ -128,7 +128,8 @@ CA302 = _code(
         "reason, and lint says which field was probably meant."
     ),
     example='[tool.concadvisor.tasks.api]\nworkload = "io"\nexecuter = "threads"',
-    fix="Rename the key to a TaskProfile field, executor, workers, target or ignore.",
+    fix="Rename the key to a TaskProfile field or one of lint's keys: executor, workers, target, "
+    "ignore, args, kwargs, inputs, setup.",
 )
 
 CA303 = _code(

@@ -7,6 +7,7 @@ loads it, and an installation without it reports CA351 instead of failing.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -54,12 +55,21 @@ def probe_task(decl: TaskDecl, budget: float) -> list[Diagnostic]:
         return failed(
             f"workers = {decl.workers} is more than the probe starts ({MAX_PROBE_WORKERS})"
         )
+    if decl.probe is None:  # an invalid args/kwargs/inputs/setup, already a finding
+        return []
     probe_target = _load_probe()
     if probe_target is None:
         return failed("the probe is not available in this installation")
+    call = decl.probe
+    sys.stderr.write(f"concadvisor lint: probing task {decl.name} ({target}), {budget:g} s\n")
+    sys.stderr.flush()
     try:
         report = probe_target(
             target,
+            args=call.args,
+            kwargs=call.kwargs,
+            inputs=call.inputs,
+            setup=call.setup,
             workers=decl.workers,
             budget=budget,
             cwd=decl.config.path.parent,

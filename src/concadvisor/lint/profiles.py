@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -34,7 +34,7 @@ from .settings import check_selectors
 from .targets import TargetSpec, parse_target
 from .tomlpos import KeyPath
 
-__all__ = ["TaskDecl", "check_task"]
+__all__ = ["ProbeCall", "TaskDecl", "check_task"]
 
 
 class Report(Protocol):
@@ -56,6 +56,17 @@ MUTABLE_STATE_PROCESSES = "CA602"
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeCall:
+    """How ``lint --probe`` calls a task's target: the probe's ``--args``, ``--kwargs``,
+    ``--inputs`` and ``--setup``, from the table's keys of those names."""
+
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    inputs: str | None = None
+    setup: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TaskDecl:
     """A declared task after validation; fields are None where the declaration is invalid."""
 
@@ -68,6 +79,8 @@ class TaskDecl:
     target: TargetSpec | None
     ignore: tuple[str, ...]
     profile: TaskProfile | None
+    #: None: one of ``args``, ``kwargs``, ``inputs``, ``setup`` is invalid (reported).
+    probe: ProbeCall | None = ProbeCall()
 
     def location(self, field: str | None = None) -> Location:
         path = self.key if field is None else (*self.key, field)
@@ -97,7 +110,8 @@ def check_task(
         ignore = check_selectors(config, table["ignore"], (*key, "ignore"), "ignore", local)
         out.extend(_with_task(d, name) for d in local)
     profile = _profile(table, name, report)
-    decl = TaskDecl(config, name, key, table, executor, workers, target, ignore, profile)
+    probe = _probe_call(table, report)
+    decl = TaskDecl(config, name, key, table, executor, workers, target, ignore, profile, probe)
     if profile is not None and executor is not None:
         env = environment or detect_environment()
         recommendation = advise(profile, environment=env)
@@ -167,6 +181,56 @@ def _target(table: dict[str, Any], report: Report) -> TargetSpec | None:
     if spec is None:
         report("target", CA401, spec=f"{value!r:.60}")
     return spec
+
+
+def _spec_key(table: dict[str, Any], key: str, report: Report) -> tuple[bool, str | None]:
+    """(valid, value) of a ``MODULE:FUNC`` key (``inputs``, ``setup``); absent is valid."""
+    if key not in table:
+        return True, None
+    value = table[key]
+    if isinstance(value, str) and parse_target(value) is not None:
+        return True, value
+    report(
+        key,
+        CA303,
+        key=key,
+        problem=f"expected 'pkg.mod:func' or 'path/to/file.py:func', got {value!r:.60} "
+        f"({type(value).__name__})",
+    )
+    return False, None
+
+
+#: The call's own keys: (key, the type TOML gives it, how a finding names that type).
+_CALL_KEYS: tuple[tuple[str, type, str], ...] = (
+    ("args", list, "an array of positional arguments"),
+    ("kwargs", dict, "a table of keyword arguments"),
+)
+
+
+def _probe_call(table: dict[str, Any], report: Report) -> ProbeCall | None:
+    """The probe's arguments from ``args``, ``kwargs``, ``inputs`` and ``setup``; None if
+    any of them is invalid (each problem reported at its key)."""
+    valid = True
+    for key, kind, what in _CALL_KEYS:
+        value = table.get(key)
+        if value is not None and not isinstance(value, kind):
+            problem = f"expected {what}, got {type(value).__name__}"
+            report(key, CA303, key=key, problem=problem)
+            valid = False
+    inputs_ok, inputs = _spec_key(table, "inputs", report)
+    setup_ok, setup = _spec_key(table, "setup", report)
+    valid = valid and inputs_ok and setup_ok
+    if inputs is not None and ("args" in table or "kwargs" in table):
+        report(
+            "inputs",
+            CA303,
+            key="inputs",
+            problem="give either inputs (a factory of every call's arguments) or args/kwargs",
+        )
+        valid = False
+    if not valid:
+        return None
+    return ProbeCall(tuple(table.get("args", ())), dict(table.get("kwargs", {})), inputs, setup)
 
 
 def _profile(table: dict[str, Any], name: str, report: Report) -> TaskProfile | None:

@@ -1,7 +1,8 @@
 """JSON schemas of the files lint reads, for editor completion (taplo, VS Code).
 
 ``concadvisor schema`` describes one TaskProfile and forbids other keys; a declared task
-also holds ``executor``, ``workers``, ``target`` and ``ignore``.  These schemas wrap the
+also holds ``executor``, ``workers``, ``target`` and ``ignore``, and for ``lint --probe``
+``args``, ``kwargs``, ``inputs`` and ``setup``.  These schemas wrap the
 profile schema so that editors complete and validate whole ``concadvisor.toml`` files and
 the ``[tool.concadvisor]`` section of ``pyproject.toml``.
 """
@@ -48,6 +49,27 @@ def _task_schema() -> tuple[dict[str, Any], dict[str, Any]]:
         "'mod:Class.method'.",
     }
     properties["ignore"] = _selectors("Lint codes not to report for this task.")
+    spec = properties["target"]["pattern"]
+    properties["args"] = {
+        "type": "array",
+        "description": "lint --probe: positional arguments of each call of the target.",
+    }
+    properties["kwargs"] = {
+        "type": "object",
+        "description": "lint --probe: keyword arguments of each call of the target.",
+    }
+    properties["inputs"] = {
+        "type": "string",
+        "pattern": spec,
+        "description": "lint --probe: 'pkg.mod:factory' returning per-task argument tuples "
+        "(instead of args/kwargs).",
+    }
+    properties["setup"] = {
+        "type": "string",
+        "pattern": spec,
+        "description": "lint --probe: 'pkg.mod:func' called once per worker before timing; "
+        "the target reads its result with concadvisor.worker_state().",
+    }
     profile["required"] = sorted({*profile.get("required", []), "executor"})
     for key in ("$schema", "title", "$comment"):
         profile.pop(key, None)

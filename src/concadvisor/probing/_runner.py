@@ -40,7 +40,16 @@ from ..isolation import become_subreaper, kill_tree
 from ._sweep import SweepSettings, run_sweep
 from .executors import BatchRunner, Call, RunnerSetup, Trial, TrialError, runqueue_seconds
 from .interpreter import PythonInfo
-from .planning import EXECUTORS, MAIN_ROUNDS_SHARE, MAX_TASKS, MIN_ROUNDS, Plan, make_plan
+from .planning import (
+    EXECUTORS,
+    MAIN_ROUNDS_SHARE,
+    MAX_TASKS,
+    MIN_ROUNDS,
+    Plan,
+    make_plan,
+    setup_estimate,
+    startup_estimate,
+)
 from .protocol import (
     Done,
     EventWriter,
@@ -54,6 +63,7 @@ from .protocol import (
     Ready,
     RunnerConfig,
     Settled,
+    SetupDone,
     Skipped,
     Started,
     Starting,
@@ -71,6 +81,7 @@ from .protocol import (
 from .stats import summarize, within_noise
 from .targets import describe_exception, is_async_callable, load_callable
 from .verdict import NOISY_RELATIVE_SPREAD
+from .worker import SetupSpec, Worker, WorkerSetupError, load_setup
 
 #: Warm-up: stop calling once this much time went into it (after at least two calls) ...
 WARMUP_SECONDS = 0.05
@@ -185,13 +196,14 @@ async def _nothing() -> None:
     await asyncio.sleep(0)
 
 
-def _event_loop_overhead(calls: int = 7) -> tuple[float, float]:
-    """Median wall and CPU seconds of ``asyncio.run()`` on a coroutine that does nothing."""
+def _event_loop_overhead(worker: Worker, calls: int = 7) -> tuple[float, float]:
+    """Median wall and CPU seconds of one call of a coroutine that does nothing on the
+    worker's long-lived loop: what serial, threads and processes pay per call around it."""
     walls: list[float] = []
     cpus: list[float] = []
     for _ in range(calls):
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        asyncio.run(_nothing())
+        worker.call(_nothing, True, ((), {}))
         walls.append(time.perf_counter() - wall0)
         cpus.append(time.process_time() - cpu0)
     return statistics.median(walls), statistics.median(cpus)
@@ -199,6 +211,7 @@ def _event_loop_overhead(calls: int = 7) -> tuple[float, float]:
 
 def _warm_up(
     writer: EventWriter,
+    worker: Worker,
     func: Callable[..., Any],
     calls: list[Call],
     is_async: bool,
@@ -216,16 +229,13 @@ def _warm_up(
         queued0 = runqueue_seconds()
         wall0, cpu0 = time.perf_counter(), time.process_time()
         try:
-            if is_async:
-                result = asyncio.run(func(*call[0], **call[1]))
-            else:
-                result = func(*call[0], **call[1])
-                # Not asyncio.iscoroutine(): before 3.12 it also accepts plain generators.
-                if isinstance(result, Coroutine):
-                    # A sync wrapper that returns a coroutine: really an async target.
-                    result.close()
-                    is_async = True
-                    continue
+            result = worker.call(func, is_async, call)
+            # Not asyncio.iscoroutine(): before 3.12 it also accepts plain generators.
+            if not is_async and isinstance(result, Coroutine):
+                # A sync wrapper that returns a coroutine: really an async target.
+                result.close()
+                is_async = True
+                continue
         except BaseException as exc:  # user code: SystemExit and KeyboardInterrupt included
             error = TrialError.from_exception(exc)
             writer.emit(WarmupFailed(kind=clip(error.kind), message=clip(error.message)))
@@ -255,7 +265,7 @@ def _warm_up(
     args_bytes, args_error = _pickled_size(calls[0])
     result_bytes, result_error = _pickled_size(first_result)
     _, func_error = _pickled_size(func)
-    loop_wall, loop_cpu = _event_loop_overhead() if is_async else (0.0, 0.0)
+    loop_wall, loop_cpu = _event_loop_overhead(worker) if is_async else (0.0, 0.0)
     return Warmup(
         calls=len(walls),
         first_seconds=walls[0],
@@ -265,8 +275,8 @@ def _warm_up(
         # Time spent waiting for a CPU (a busy machine) is neither computing nor I/O.
         cpu_share=_share(cpu_seconds - loop_cpu, running - loop_wall),
         is_async=is_async,
-        # What asyncio.run() itself costs per call: paid by serial, threads and processes,
-        # not by coroutines sharing one loop, so it is no part of the task's own CPU share.
+        # What running one call on the worker's loop costs: paid by serial, threads and
+        # processes, not by coroutines sharing one loop, so no part of the task's CPU share.
         loop_wall_seconds=loop_wall,
         loop_cpu_seconds=loop_cpu,
         args_bytes=args_bytes,
@@ -281,21 +291,7 @@ def _clip_or_none(text: str | None) -> str | None:
     return None if text is None else clip(text)
 
 
-def _startup_estimate(start_method: str, processes: int, executors: list[str]) -> float:
-    estimate = 0.02
-    if "processes" in executors:
-        estimate = 0.1 + (0.02 if start_method == "fork" else 0.15) * processes
-    if "interpreters" in executors:
-        estimate += 0.15 * processes  # a sub-interpreter imports its own modules
-    return estimate
-
-
-def _build(
-    name: str, func: Callable[..., Any], config: dict[str, Any], plan: Plan, is_async: bool
-) -> _Executor:
-    setup = RunnerSetup(
-        func, is_async, plan, config["spec"], config["cwd"], list(sys.path), config["start_method"]
-    )
+def _build(name: str, setup: RunnerSetup) -> _Executor:
     return executor_spec(name).load_runner().from_setup(setup)
 
 
@@ -308,6 +304,12 @@ def _batch_cap(config: RunnerConfig, calls: list[Call]) -> int | None:
         caps.append(len(calls))
     return min(caps) if caps else None
 
+
+#: Why sub-interpreters are not measured under ``--setup``.
+_NO_SETUP_IN_INTERPRETERS = (
+    "not measured with --setup: a sub-interpreter cannot import concadvisor (pydantic-core "
+    "refuses to load in one), so worker_state() is not available there"
+)
 
 #: Executors that pickle arguments and results, and how a reason names their pool.
 _PICKLING_POOLS = {"processes": "a process pool", "interpreters": "an InterpreterPoolExecutor"}
@@ -378,13 +380,14 @@ def gil_enabler(caught: Iterable[warnings.WarningMessage]) -> str | None:
 
 
 def _load_target(config: RunnerConfig, writer: EventWriter, deadline: float) -> Any:
-    """(callable, calls, GIL enabler), or None when loading failed (a target error)."""
+    """(callable, calls, GIL enabler, setup), or None when loading failed (a target error)."""
     writer.emit(Phase(name="import"))
     try:
         with warnings.catch_warnings(record=True) as caught:
             # "always": a warning already shown once (a module-level registry) is still seen.
             warnings.simplefilter("always", RuntimeWarning)
             func = load_callable(config.spec, config.cwd)
+            setup = _load_setup(config)
         calls = _load_calls(config, writer, deadline)
     except TargetError as exc:
         writer.emit(TargetFailed(message=clip(str(exc))))
@@ -393,12 +396,43 @@ def _load_target(config: RunnerConfig, writer: EventWriter, deadline: float) -> 
         message = f"cannot import {config.spec!r}: {describe_exception(exc)}"
         writer.emit(TargetFailed(message=clip(message)))
         return None
-    return func, calls, gil_enabler(caught)
+    return func, calls, gil_enabler(caught), setup
 
 
-def _build_config(config: RunnerConfig) -> dict[str, Any]:
-    """What :func:`_build` reads."""
-    return {"spec": config.spec, "cwd": config.cwd, "start_method": config.start_method}
+def _load_setup(config: RunnerConfig) -> SetupSpec | None:
+    """The ``--setup`` callable; a :class:`TargetError` naming the setup if it cannot load."""
+    try:
+        return load_setup(config.setup, config.cwd)
+    except TargetError as exc:
+        raise TargetError(f"--setup: {exc}") from None
+    except BaseException as exc:
+        raise TargetError(
+            f"--setup: cannot import {config.setup!r}: {describe_exception(exc)}"
+        ) from None
+
+
+def _setup_done(name: str, seconds: list[float], writer: EventWriter) -> None:
+    if seconds:
+        writer.emit(
+            SetupDone(
+                executor=executor_name(name),
+                workers=len(seconds),
+                total=sum(seconds),
+                slowest=max(seconds),
+            )
+        )
+
+
+def _prepare_main(worker: Worker, writer: EventWriter) -> bool:
+    """The main thread's setup (the warm-up's and serial's); False if it raised (reported)."""
+    writer.emit(Phase(name="setup"))
+    try:
+        seconds = worker.prepare()
+    except WorkerSetupError as exc:
+        writer.emit(TargetFailed(message=clip(str(exc))))
+        return False
+    _setup_done("serial", [] if seconds is None else [seconds], writer)
+    return True
 
 
 def run(config: RunnerConfig, writer: EventWriter) -> None:
@@ -410,7 +444,7 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
     loaded = _load_target(config, writer, deadline)
     if loaded is None:
         return
-    func, calls, enabler = loaded
+    func, calls, enabler, setup = loaded
     is_async = is_async_callable(func)
     writer.emit(
         Ready(
@@ -421,10 +455,29 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
         )
     )
 
+    main = Worker(setup)
+    try:
+        if setup is None or _prepare_main(main, writer):
+            _measure(config, writer, func, calls, is_async, setup, main, deadline)
+    finally:
+        main.close()
+
+
+def _measure(
+    config: RunnerConfig,
+    writer: EventWriter,
+    func: Callable[..., Any],
+    calls: list[Call],
+    is_async: bool,
+    setup: SetupSpec | None,
+    main: Worker,
+    deadline: float,
+) -> None:
+    """Warm up, plan, start the pools, run the interleaved rounds, then the width sweep."""
     warmup = config.warmup
     if warmup is None:
         writer.emit(Phase(name="warmup"))
-        warmup = _warm_up(writer, func, calls, is_async, deadline - time.monotonic())
+        warmup = _warm_up(writer, main, func, calls, is_async, deadline - time.monotonic())
         if warmup is None:
             return
         writer.emit(WarmupDone(result=warmup))
@@ -437,6 +490,9 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
         if not registered.available(here):
             writer.emit(Skipped(executor=executor_name(name), reason=registered.unavailable_reason))
             executors.remove(name)
+    if setup is not None and "interpreters" in executors:
+        writer.emit(Skipped(executor="interpreters", reason=_NO_SETUP_IN_INTERPRETERS))
+        executors.remove("interpreters")
     pickle_problem = warmup.args_pickle_error or warmup.result_pickle_error
     for name, pool in _PICKLING_POOLS.items():
         if name in executors and pickle_problem:
@@ -455,7 +511,12 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
         cpus = config.cpus
         estimate_width = config.workers or cpus
         left = deadline - time.monotonic()
-        left -= _startup_estimate(config.start_method, estimate_width, executors)
+        left -= startup_estimate(config.start_method, estimate_width, executors)
+        left -= sum(
+            setup_estimate(name, main.setup_seconds or 0.0, estimate_width, cpus)
+            for name in executors
+            if name != "serial"  # set up already: the main thread's
+        )
         if config.workers is None:
             left *= MAIN_ROUNDS_SHARE  # the rest is the width sweep's
         plan = make_plan(
@@ -479,12 +540,24 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
     # (the parent watch is the one thread there is; it holds no lock a child could need).
     order = sorted(executors, key=lambda e: e != "processes")
     running: dict[str, _Executor] = {}
-    build_config = _build_config(config)
+    runner_setup = RunnerSetup(
+        func,
+        is_async,
+        plan,
+        config.spec,
+        config.cwd,
+        list(sys.path),
+        config.start_method,
+        setup=setup,
+        main=main,
+    )
     for name in order:
-        executor = _build(name, func, build_config, plan, is_async)
+        executor = _build(name, runner_setup)
         writer.emit(Starting(executor=executor_name(name)))
         try:
             seconds = executor.start()
+            if name != "serial":  # serial's setup is the warm-up's, reported before it
+                _setup_done(name, executor.setup_seconds, writer)
             if name != "serial":
                 # Untimed: the first calls in fresh workers are cold (imports, caches).
                 warm = batch[: _warm_size(name, plan, len(batch))]
@@ -546,17 +619,12 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
     # faulted once would fault again.
     if config.workers is None and config.plan is None:
         settings = SweepSettings(
-            func=func,
-            is_async=is_async,
-            plan=plan,
-            spec=config.spec,
-            cwd=config.cwd,
-            sys_path=list(sys.path),
-            start_method=config.start_method,
+            runner=runner_setup,
             cpus=config.cpus,
             task_seconds=warmup.task_seconds,
             limit=_batch_cap(config, calls),
             tasks=config.tasks,
+            setup_seconds=main.setup_seconds or 0.0,
         )
         run_sweep(
             writer, settings, [name for name in EXECUTORS if name in running], calls, deadline

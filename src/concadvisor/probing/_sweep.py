@@ -18,43 +18,42 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from ..executors.registry import spec
 from ..workers import chunksize_for
 from .executors import BatchRunner, Call, RunnerSetup, TrialError
-from .planning import SWEEP_ROUNDS, Plan, sweep_cap, sweep_tasks
-from .protocol import EventWriter, SweepNote, SweepTrialDone, SweepTrialStarted, executor_name
+from .planning import SWEEP_ROUNDS, setup_estimate, startup_estimate, sweep_cap, sweep_tasks
+from .protocol import (
+    EventWriter,
+    SetupDone,
+    SweepNote,
+    SweepTrialDone,
+    SweepTrialStarted,
+    executor_name,
+)
 from .scaling import best_width, next_width
 
 __all__ = ["SweepSettings", "run_sweep", "sweep_executors"]
 
 #: A point: (width, chunksize); width 0 is asyncio without a limit.
 Key = tuple[int, int | None]
-#: Start-up a new process pool is assumed to need, per worker, before it is measured.
-_PROCESS_START_SECONDS = {"fork": 0.02}
-_PROCESS_START_DEFAULT = 0.15
 
 
 @dataclass(frozen=True)
 class SweepSettings:
-    """What the sweep needs to know besides the target."""
+    """What the sweep needs to know: how to build a runner (each point changes its plan's
+    width), and what sizes the points."""
 
-    func: Callable[..., Any]
-    is_async: bool
-    plan: Plan
-    spec: str
-    cwd: str
-    sys_path: list[str]
-    start_method: str
+    runner: RunnerSetup
     cpus: int
     task_seconds: float
     #: The most tasks a round may hold (``--tasks``, or the inputs given); None: no limit.
     limit: int | None
     #: The user's ``--tasks``: no width beyond it is worth measuring.
     tasks: int | None
+    #: One worker's measured setup (the main thread's), in seconds; 0: no setup.
+    setup_seconds: float = 0.0
 
 
 @dataclass
@@ -98,8 +97,12 @@ def _chunksize(settings: SweepSettings, executor: str, width: int) -> int | None
 
 
 def _tasks(settings: SweepSettings, key: Key) -> int:
-    width = key[0] or max(1, settings.limit or settings.plan.tasks)
+    width = key[0] or max(1, settings.limit or _plan_tasks(settings))
     return sweep_tasks(width, settings.task_seconds, settings.limit)
+
+
+def _plan_tasks(settings: SweepSettings) -> int:
+    return settings.runner.plan.tasks
 
 
 def _expected(settings: SweepSettings, ladder: _Ladder, key: Key) -> float:
@@ -119,35 +122,40 @@ def _expected(settings: SweepSettings, ladder: _Ladder, key: Key) -> float:
 
 
 def _startup_estimate(settings: SweepSettings, ladder: _Ladder, key: Key) -> float:
-    if key in ladder.runners or ladder.executor != "processes":
+    """A new pool's start-up and per-worker setup; nothing for a pool already up."""
+    if key in ladder.runners:
         return 0.0
-    per = _PROCESS_START_SECONDS.get(settings.start_method, _PROCESS_START_DEFAULT)
-    return 0.1 + per * key[0]
+    width = key[0] or 1
+    setup = setup_estimate(ladder.executor, settings.setup_seconds, width, settings.cpus)
+    if ladder.executor != "processes":
+        return setup
+    return startup_estimate(settings.runner.start_method, width, [ladder.executor]) + setup
 
 
 def _start(
-    settings: SweepSettings, executor: str, key: Key, calls: list[Call]
+    writer: EventWriter, settings: SweepSettings, executor: str, key: Key, calls: list[Call]
 ) -> tuple[BatchRunner, float]:
     """A started, warmed runner for ``key`` and its start-up seconds (the warm-up excluded)."""
     width, chunksize = key
-    plan = settings.plan
+    plan = settings.runner.plan
     if executor == "threads":
         plan = replace(plan, threads=width)
     elif executor == "processes":
         plan = replace(plan, processes=width, chunksize=chunksize or plan.chunksize)
     else:  # asyncio; width 0: a limit no batch reaches
         plan = replace(plan, asyncio=width or 1_000_000)
-    setup = RunnerSetup(
-        settings.func,
-        settings.is_async,
-        plan,
-        settings.spec,
-        settings.cwd,
-        settings.sys_path,
-        settings.start_method,
-    )
-    runner = spec(executor).load_runner().from_setup(setup)
+    runner = spec(executor).load_runner().from_setup(replace(settings.runner, plan=plan))
     seconds = runner.start()
+    if runner.setup_seconds:
+        writer.emit(
+            SetupDone(
+                executor=executor_name(executor),
+                workers=len(runner.setup_seconds),
+                total=sum(runner.setup_seconds),
+                slowest=max(runner.setup_seconds),
+                sweep=True,
+            )
+        )
     runner.run(calls[: max(1, min(len(calls), 2 * (width or 1)))])  # untimed: cold workers
     return runner, seconds
 
@@ -187,7 +195,7 @@ def run_sweep(
     """Measure every sweep point until each ladder stops or the budget ends."""
     ladders = [
         _Ladder(name, sweep_cap(name, settings.cpus, settings.tasks))
-        for name in sweep_executors(executors, settings.is_async)
+        for name in sweep_executors(executors, settings.runner.is_async)
     ]
     for ladder in ladders:
         ladder.samples[(1, _chunksize(settings, ladder.executor, 1))] = []
@@ -245,7 +253,7 @@ def _trial(
     startup = 0.0
     try:
         if key not in ladder.runners:
-            ladder.runners[key], startup = _start(settings, ladder.executor, key, batch)
+            ladder.runners[key], startup = _start(writer, settings, ladder.executor, key, batch)
         writer.emit(
             SweepTrialStarted(
                 executor=name, width=key[0], chunksize=key[1], tasks=tasks, expected=expected

@@ -119,6 +119,7 @@ def run_probe(
     cwd: str | Path | None = None,
     progress: bool = False,
     python: str | None = None,
+    setup: str | None = None,
 ) -> ProbeReport:
     """The probe behind :func:`probe_target`, :func:`probe` and the CLI.
 
@@ -126,11 +127,18 @@ def run_probe(
     gives the per-task argument tuples directly (they are pickled to the runner).
     ``python`` runs the runner under that interpreter (any executable): it is checked first
     (:func:`~.interpreter.check_interpreter`, at most a share of the budget), and the
-    measurement gets what is left of ``budget``.
+    measurement gets what is left of ``budget``.  ``setup`` (``MODULE:FUNC``) is called once
+    per worker before timing; the target reads its result with
+    :func:`concadvisor.worker_state` (docs/probe.md, "Per-worker setup").
     """
     parse_target(target)
     if inputs is not None:
         parse_target(inputs)
+    if setup is not None:
+        try:
+            parse_target(setup)
+        except TargetError as exc:
+            raise TargetError(f"--setup: {exc}") from None
     _check_numbers(tasks, workers, budget)
     extra = _check_overrides(overrides)
     env = detect_environment()
@@ -169,6 +177,7 @@ def run_probe(
         workers=workers,
         sys_path=sys_path,
         python=executable,
+        setup=setup,
     )
     try:
         if progress:
@@ -245,6 +254,8 @@ def probe_target(
     overrides: Mapping[str, Any] | None = None,
     cwd: str | Path | None = None,
     progress: bool = False,
+    setup: str | None = None,
+    inputs: str | None = None,
 ) -> ProbeReport:
     """Probe the callable named by ``target`` (``pkg.mod:func``, ``path/file.py:func``).
 
@@ -256,7 +267,10 @@ def probe_target(
     hang, at ``budget`` + a little); ``overrides`` are TaskProfile fields that replace the
     measured ones.  Raises :class:`concadvisor.errors.TargetError` when the target cannot be
     imported, ``pydantic.ValidationError`` for invalid overrides and ``ValueError`` for a
-    non-positive ``tasks``, ``workers`` or ``budget`` (or ``tasks`` above a profile's 10**12).
+    non-positive ``tasks``, ``workers`` or ``budget`` (or ``tasks`` above a profile's
+    10**12).  ``inputs`` names a factory of
+    per-task argument tuples (``MODULE:FACTORY``), ``setup`` a per-worker setup
+    (``MODULE:FUNC``, read back with :func:`concadvisor.worker_state`).
     """
     return run_probe(
         target,
@@ -268,7 +282,16 @@ def probe_target(
         overrides=overrides,
         cwd=cwd,
         progress=progress,
+        setup=setup,
+        inputs=inputs,
     )
+
+
+def _setup_spec(setup: Callable[[], Any] | str | None) -> str | None:
+    """``setup`` as ``MODULE:FUNC``: a string as given, a callable by its import name."""
+    if setup is None or isinstance(setup, str):
+        return setup
+    return spec_for_callable(setup)
 
 
 def probe(
@@ -282,6 +305,7 @@ def probe(
     budget: float = 10.0,
     overrides: Mapping[str, Any] | None = None,
     progress: bool = False,
+    setup: Callable[[], Any] | str | None = None,
 ) -> ProbeReport:
     """Measure ``func`` under serial, threads, processes and asyncio; compare with advice.
 
@@ -293,9 +317,12 @@ def probe(
     ``func`` must be importable again by module and name (a module-level function, a
     staticmethod or classmethod): it runs in a fresh, isolated process.  ``inputs`` gives
     per-task argument tuples instead of ``args``/``kwargs``; at most a round's worth is
-    taken from it (an endless generator is fine).
+    taken from it (an endless generator is fine).  ``setup`` (a callable importable by
+    name, or ``"MODULE:FUNC"``) is called once per worker -- thread, process, event loop --
+    before timing; ``func`` reads its result with :func:`concadvisor.worker_state`.
     """
     spec = spec_for_callable(func)
+    setup_spec = _setup_spec(setup)
     _check_numbers(tasks, workers, budget)
     calls = _take_inputs(inputs, float(budget)) if inputs is not None else None
     return run_probe(
@@ -308,4 +335,5 @@ def probe(
         budget=budget,
         overrides=overrides,
         progress=progress,
+        setup=setup_spec,
     )

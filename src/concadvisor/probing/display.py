@@ -155,6 +155,27 @@ def comparison_lines(comparison: Comparison) -> list[Text]:
     return [head, answer, split]
 
 
+def setup_line(report: ProbeReport) -> Text | None:
+    """``setup mod:open, once per worker (never timed): serial 12 ms, threads 4 x ≤15 ms``
+    (the slowest worker's), on two lines."""
+    if report.setup is None:
+        return None
+    line = Text(f"  setup {report.setup}", style="bold")
+    line.append(", once per worker (never timed):\n   ")
+    parts = []
+    for result in report.results:
+        if result.setup_workers and result.setup_slowest_seconds is not None:
+            slowest = _seconds(result.setup_slowest_seconds)
+            many = result.setup_workers > 1
+            parts.append(
+                f"{result.executor.value} {result.setup_workers} × ≤{slowest}"
+                if many
+                else f"{result.executor.value} {slowest}"
+            )
+    line.append(" " + (", ".join(parts) if parts else "did not run"))
+    return line
+
+
 def render_report(console: Console, report: ProbeReport) -> None:
     """The executor table, the recommendation with its reasons, and the verdict."""
     tasks = report.tasks_per_round
@@ -193,6 +214,9 @@ def render_report(console: Console, report: ProbeReport) -> None:
             f"   recommended: {report.recommendation.executor.value}", style="bold cyan"
         )
     )
+    setup = setup_line(report)
+    if setup is not None:
+        console.print(setup)
     for result in report.results:
         detail = result.reason or result.note
         if detail:

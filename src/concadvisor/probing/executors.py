@@ -3,7 +3,10 @@ it (runner side).  The executor registry (:mod:`concadvisor.executors`) names ea
 ``"module:Class"``; the runner builds one with :meth:`BatchRunner.from_setup`.
 
 Every executor is started (pools created, every worker up and the target imported in it)
-before any timed trial, so start-up is measured apart.  A trial measures wall time with
+before any timed trial, so start-up is measured apart.  Each worker is a
+:class:`~.worker.Worker`: the per-worker setup (``--setup``) runs in it once, after
+start-up and before any trial (its seconds in ``setup_seconds``, apart again), and an
+``async def`` target runs on its one event loop, kept across calls.  A trial measures wall time with
 ``time.perf_counter`` and CPU time with ``time.process_time`` (all threads of the runner),
 plus, for processes, the CPU time each worker reports for its own calls.
 
@@ -22,14 +25,14 @@ import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..profile import Executor
 from .targets import first_line, load_callable
+from .worker import Call, SetupSpec, Worker, WorkerSetupError, load_setup
 
 if TYPE_CHECKING:
     from .planning import Plan
@@ -48,16 +51,14 @@ __all__ = [
     "TrialError",
     "describe_exit",
     "interpreter_pool_class",
-    "invoke",
     "runqueue_seconds",
     "target_location",
 ]
 
-#: One task's arguments: positional and keyword.
-Call = tuple[tuple[Any, ...], dict[str, Any]]
-
 #: Seconds the pool start-up may wait for every worker to come up.
 START_TIMEOUT = 30.0
+#: Seconds a pool's workers get to close their event loops at the end.
+CLOSE_TIMEOUT = 1.0
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,21 @@ class RunnerSetup:
     cwd: str
     sys_path: list[str]
     start_method: str
+    #: The per-worker setup (``--setup``), or None.
+    setup: SetupSpec | None = None
+    #: The runner's main-thread worker, shared by the warm-up and serial (one setup call).
+    main: Worker | None = None
 
 
 class BatchRunner(Protocol):
-    """One executor as the probe drives it: start (timed apart), run batches, close."""
+    """One executor as the probe drives it: start (timed apart), run batches, close.
+
+    ``setup_seconds``: what the per-worker setup took in each worker, filled by
+    :meth:`start` (empty without a setup); never part of the start-up or of a trial.
+    """
 
     name: Executor
+    setup_seconds: list[float]
 
     @classmethod
     def from_setup(cls, setup: RunnerSetup) -> BatchRunner: ...
@@ -124,6 +134,8 @@ class TrialError(Exception):
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> TrialError:
+        if isinstance(exc, WorkerSetupError):
+            return cls("SetupError", str(exc)[:300])
         return cls(type(exc).__name__, first_line(exc)[:300])
 
 
@@ -138,28 +150,32 @@ def describe_exit(code: int) -> str:
     return f"exit code {code}"
 
 
-def invoke(func: Callable[..., Any], is_async: bool, call: Call) -> Any:
-    """Call ``func`` once; an ``async def`` target gets its own event loop per call."""
-    args, kwargs = call
-    if is_async:
-        return asyncio.run(func(*args, **kwargs))
-    return func(*args, **kwargs)
+def _prepared(worker: Worker) -> list[float]:
+    """Run ``worker``'s setup (a :class:`TrialError` if it raises); its seconds, as a list."""
+    try:
+        seconds = worker.prepare()
+    except WorkerSetupError as exc:
+        raise TrialError.from_exception(exc) from None
+    return [] if seconds is None else [seconds]
 
 
 class Serial:
-    """One call after another on the runner's main thread."""
+    """One call after another on the runner's main thread (its worker: the warm-up's)."""
 
     name = Executor.SERIAL
 
-    def __init__(self, func: Callable[..., Any], is_async: bool) -> None:
+    def __init__(self, func: Callable[..., Any], is_async: bool, worker: Worker) -> None:
         self._func = func
         self._is_async = is_async
+        self._worker = worker
+        self.setup_seconds: list[float] = []
 
     @classmethod
     def from_setup(cls, setup: RunnerSetup) -> Serial:
-        return cls(setup.func, setup.is_async)
+        return cls(setup.func, setup.is_async, setup.main or Worker(setup.setup))
 
     def start(self) -> float:
+        self.setup_seconds = _prepared(self._worker)
         return 0.0
 
     def run(self, calls: Sequence[Call]) -> Trial:
@@ -171,7 +187,7 @@ class Serial:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         try:
             for call in calls:
-                results.append(invoke(self._func, self._is_async, call))
+                results.append(self._worker.call(self._func, self._is_async, call))
         except BaseException as exc:  # SystemExit, KeyboardInterrupt: the function's too
             raise TrialError.from_exception(exc) from None
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
@@ -181,32 +197,92 @@ class Serial:
         return Trial(wall, cpu, min(max(queued, 0.0), wall))
 
     def close(self) -> None:
+        # The main worker is the runner's (shared with the warm-up): the runner closes it.
         pass
 
 
+def _prepare_in_turn(worker: Worker | None, barrier: Any) -> float | None:
+    """One worker's setup, then wait until every worker has run its own (each worker runs
+    exactly one of these); a failure breaks the barrier, so the others stop waiting."""
+    assert worker is not None
+    try:
+        seconds = worker.prepare()
+    except BaseException:
+        barrier.abort()
+        raise
+    barrier.wait(START_TIMEOUT)
+    return seconds
+
+
 class Threads:
-    """A ``ThreadPoolExecutor`` of ``width`` threads, all started before timing."""
+    """A ``ThreadPoolExecutor`` of ``width`` threads, all started (and set up) before
+    timing; each thread is a :class:`~.worker.Worker` with its own loop and state."""
 
     name = Executor.THREADS
 
-    def __init__(self, func: Callable[..., Any], is_async: bool, width: int) -> None:
-        self._call = partial(invoke, func, is_async)
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        is_async: bool,
+        width: int,
+        setup: SetupSpec | None = None,
+    ) -> None:
+        self._func = func
+        self._is_async = is_async
         self._width = width
+        self._setup = setup
         self._pool: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._workers: list[Worker] = []
+        self._lock = threading.Lock()
+        self.setup_seconds: list[float] = []
 
     @classmethod
     def from_setup(cls, setup: RunnerSetup) -> Threads:
-        return cls(setup.func, setup.is_async, setup.plan.threads)
+        return cls(setup.func, setup.is_async, setup.plan.threads, setup.setup)
+
+    def _become_worker(self, barrier: threading.Barrier) -> None:
+        worker = Worker(self._setup)
+        self._local.worker = worker
+        with self._lock:
+            self._workers.append(worker)
+        barrier.wait(START_TIMEOUT)
+
+    def _call(self, call: Call) -> Any:
+        worker: Worker = self._local.worker
+        return worker.call(self._func, self._is_async, call)
 
     def start(self) -> float:
         t0 = time.perf_counter()
         self._pool = ThreadPoolExecutor(self._width, thread_name_prefix="concadvisor-probe")
         # Threads start lazily, one per submit while none is idle: make every one exist.
         barrier = threading.Barrier(self._width)
-        futures = [self._pool.submit(barrier.wait, START_TIMEOUT) for _ in range(self._width)]
+        futures = [self._pool.submit(self._become_worker, barrier) for _ in range(self._width)]
         for future in futures:
             future.result()
-        return time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        if self._setup is not None:
+            self.setup_seconds = self._prepare_all()
+        return seconds
+
+    def _prepare_one(self, barrier: threading.Barrier) -> float | None:
+        return _prepare_in_turn(getattr(self._local, "worker", None), barrier)
+
+    def _prepare_all(self) -> list[float]:
+        assert self._pool is not None
+        barrier = threading.Barrier(self._width)
+        futures = [self._pool.submit(self._prepare_one, barrier) for _ in range(self._width)]
+        wait(futures, timeout=2 * START_TIMEOUT)
+        errors = [future.exception(0) for future in futures if future.done()]
+        failure: BaseException | None = next(
+            (e for e in errors if isinstance(e, WorkerSetupError)), None
+        )
+        failure = failure or next((e for e in errors if e is not None), None)
+        if failure is not None:
+            raise TrialError.from_exception(failure)
+        if len(errors) < len(futures):
+            raise TrialError("SetupError", f"the setup did not finish within {START_TIMEOUT:g} s")
+        return [w.setup_seconds for w in self._workers if w.setup_seconds is not None]
 
     def run(self, calls: Sequence[Call]) -> Trial:
         assert self._pool is not None
@@ -221,17 +297,29 @@ class Threads:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            worker.close()
 
 
 # --- process pool workers: module-level state and functions, so that they pickle --------
 
 _WORKER_FUNC: Callable[..., Any] | None = None
 _WORKER_ASYNC = False
-_WORKER_BARRIER: Any = None
+_WORKER_BARRIERS: tuple[Any, Any] | None = None
+_WORKER: Worker | None = None
 
 
-def _init_worker(spec: str, cwd: str, sys_path: list[str], is_async: bool, barrier: Any) -> None:
-    global _WORKER_FUNC, _WORKER_ASYNC, _WORKER_BARRIER
+def _init_worker(
+    spec: str,
+    cwd: str,
+    sys_path: list[str],
+    is_async: bool,
+    barriers: tuple[Any, Any],
+    setup: str | None = None,
+) -> None:
+    global _WORKER_FUNC, _WORKER_ASYNC, _WORKER_BARRIERS, _WORKER
     import sys
 
     for entry in sys_path:
@@ -239,20 +327,44 @@ def _init_worker(spec: str, cwd: str, sys_path: list[str], is_async: bool, barri
             sys.path.append(entry)
     _WORKER_FUNC = load_callable(spec, cwd)
     _WORKER_ASYNC = is_async
-    _WORKER_BARRIER = barrier
+    _WORKER_BARRIERS = barriers
+    _WORKER = Worker(load_setup(setup, cwd))
 
 
 def _worker_ready() -> int:
     """Wait until every worker of the pool runs one of these, so all of them exist."""
-    _WORKER_BARRIER.wait(START_TIMEOUT)
+    assert _WORKER_BARRIERS is not None
+    _WORKER_BARRIERS[0].wait(START_TIMEOUT)
     return os.getpid()
+
+
+def _worker_prepare() -> tuple[float | None, str | None]:
+    """This process's setup, once: (seconds, None), or (None, the error as one line).
+
+    The error travels as text: a :class:`TrialError` does not survive pickling.
+    """
+    assert _WORKER_BARRIERS is not None
+    try:
+        seconds = _prepare_in_turn(_WORKER, _WORKER_BARRIERS[1])
+    except WorkerSetupError as exc:
+        return None, str(exc)
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {first_line(exc)}"
+    return seconds, None
 
 
 def _worker_call(call: Call) -> tuple[Any, float]:
     assert _WORKER_FUNC is not None
+    assert _WORKER is not None
     cpu0 = time.process_time()
-    result = invoke(_WORKER_FUNC, _WORKER_ASYNC, call)
+    result = _WORKER.call(_WORKER_FUNC, _WORKER_ASYNC, call)
     return result, time.process_time() - cpu0
+
+
+def _worker_close() -> None:
+    """Close this process's event loop (called once per worker as the pool ends)."""
+    if _WORKER is not None:
+        _WORKER.close()
 
 
 class Processes:
@@ -274,8 +386,11 @@ class Processes:
         width: int,
         start_method: str,
         chunksize: int,
+        setup: str | None = None,
     ) -> None:
         self._spec, self._cwd, self._sys_path = spec, cwd, sys_path
+        self._setup = setup
+        self.setup_seconds: list[float] = []
         self._is_async = is_async
         self._width = width
         self._context = multiprocessing.get_context(start_method)
@@ -294,21 +409,34 @@ class Processes:
             plan.processes,
             setup.start_method,
             plan.chunksize,
+            setup.setup.spec if setup.setup is not None else None,
         )
 
     def start(self) -> float:
         t0 = time.perf_counter()
-        barrier = self._context.Barrier(self._width)
+        barriers = (self._context.Barrier(self._width), self._context.Barrier(self._width))
         self._pool = ProcessPoolExecutor(
             self._width,
             mp_context=self._context,
             initializer=_init_worker,
-            initargs=(self._spec, self._cwd, self._sys_path, self._is_async, barrier),
+            initargs=(
+                self._spec,
+                self._cwd,
+                self._sys_path,
+                self._is_async,
+                barriers,
+                self._setup,
+            ),
         )
         try:
             futures = [self._pool.submit(_worker_ready) for _ in range(self._width)]
             for future in futures:
                 future.result(timeout=START_TIMEOUT)
+            seconds = time.perf_counter() - t0
+            if self._setup is not None:
+                self.setup_seconds = self._prepare_all()
+        except TrialError:
+            raise
         except BrokenProcessPool:
             raise TrialError(
                 "WorkerDied", "a worker process failed to start", self._exitcode()
@@ -317,7 +445,17 @@ class Processes:
             raise TrialError.from_exception(exc) from None
         # Private, but the only way to learn a dead worker's exit code afterwards.
         self._processes = list(getattr(self._pool, "_processes", {}).values())
-        return time.perf_counter() - t0
+        return seconds
+
+    def _prepare_all(self) -> list[float]:
+        assert self._pool is not None
+        futures = [self._pool.submit(_worker_prepare) for _ in range(self._width)]
+        results = [future.result(timeout=2 * START_TIMEOUT) for future in futures]
+        # A broken barrier is the others' echo of the one that failed: report that one.
+        errors = sorted((e for _, e in results if e), key=lambda e: "BrokenBarrier" in e)
+        if errors:
+            raise TrialError("SetupError", errors[0][:300])
+        return [seconds for seconds, _ in results if seconds is not None]
 
     def _exitcode(self) -> int | None:
         """Exit code of the worker that died (not of those the pool then terminated)."""
@@ -347,8 +485,13 @@ class Processes:
 
     def close(self) -> None:
         # The parent kills the whole process group at the end; a clean shutdown here would
-        # only spend the budget on joining workers.
-        pass
+        # only spend the budget on joining workers.  Event loops are closed, though: one
+        # call per worker, best effort (an idle worker takes one, maybe two), within a short wait.
+        if self._pool is None or not (self._is_async or self._setup):
+            return
+        with contextlib.suppress(Exception):
+            futures = [self._pool.submit(_worker_close) for _ in range(self._width)]
+            wait(futures, timeout=CLOSE_TIMEOUT)
 
 
 class Asyncio:
@@ -361,20 +504,30 @@ class Asyncio:
 
     name = Executor.ASYNCIO
 
-    def __init__(self, func: Callable[..., Any], is_async: bool, width: int) -> None:
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        is_async: bool,
+        width: int,
+        setup: SetupSpec | None = None,
+    ) -> None:
         self._func = func
         self._is_async = is_async
         self._width = width
-        self._loop: asyncio.AbstractEventLoop | None = None
+        # The worker is the loop: its setup runs on it, even a sync one.
+        self._worker = Worker(setup, on_loop=True)
+        self.setup_seconds: list[float] = []
 
     @classmethod
     def from_setup(cls, setup: RunnerSetup) -> Asyncio:
-        return cls(setup.func, setup.is_async, setup.plan.asyncio)
+        return cls(setup.func, setup.is_async, setup.plan.asyncio, setup.setup)
 
     def start(self) -> float:
         t0 = time.perf_counter()
-        self._loop = asyncio.new_event_loop()
-        return time.perf_counter() - t0
+        _ = self._worker.loop  # the loop is made here, not in the first trial
+        seconds = time.perf_counter() - t0
+        self.setup_seconds = _prepared(self._worker)
+        return seconds
 
     async def _batch(self, calls: Sequence[Call]) -> list[Any]:
         limit = asyncio.Semaphore(self._width) if self._width < len(calls) else None
@@ -397,10 +550,9 @@ class Asyncio:
         return self._func(*args, **kwargs)
 
     def run(self, calls: Sequence[Call]) -> Trial:
-        assert self._loop is not None
         wall0, cpu0 = time.perf_counter(), time.process_time()
         try:
-            results = self._loop.run_until_complete(self._batch(calls))
+            results = self._worker.run_until_complete(self._batch(calls))
         except BaseException as exc:  # gather() lets SystemExit and KeyboardInterrupt through
             raise TrialError.from_exception(exc) from None
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
@@ -410,8 +562,7 @@ class Asyncio:
         return Trial(wall, cpu)
 
     def close(self) -> None:
-        if self._loop is not None:
-            self._loop.close()
+        self._worker.close()
 
 
 # --- sub-interpreter workers -------------------------------------------------------------
@@ -478,7 +629,13 @@ def _subinterpreter_call(call: tuple[tuple[Any, ...], dict[str, Any]]) -> Any:
     state = sys.modules["_concadvisor_subinterpreter"]
     args, kwargs = call
     if state.is_async:
-        return asyncio.run(state.func(*args, **kwargs))
+        # One loop per sub-interpreter, kept across calls as the other workers keep theirs
+        # (it ends with the runner: the pool is never joined).
+        loop = getattr(state, "loop", None)
+        if loop is None:
+            loop = asyncio.new_event_loop()
+            setattr(state, "loop", loop)  # noqa: B010 - a plain module: mypy knows no "loop"
+        return loop.run_until_complete(state.func(*args, **kwargs))
     return state.func(*args, **kwargs)
 
 
@@ -503,6 +660,8 @@ class Interpreters:
         self._where = where
         self._width = width
         self._pool: Any = None
+        #: No setup runs here: the runner skips interpreters under ``--setup``.
+        self.setup_seconds: list[float] = []
 
     @classmethod
     def from_setup(cls, setup: RunnerSetup) -> Interpreters:

@@ -102,8 +102,9 @@ def measured_fields(
         queued = (
             serial.queued if len(serial.queued) == len(serial.walls) else [0.0] * len(serial.walls)
         )
-        # An async target's serial rounds pay asyncio.run() per call; coroutines on one
-        # loop do not, so that cost is no part of the task's own CPU share.
+        # An async target's serial rounds pay one run_until_complete() per call on the
+        # worker's loop; coroutines gathered on one loop do not, so that cost is no part
+        # of the task's own CPU share.
         loop_wall = float(warmup.get("loop_wall_seconds") or 0.0) * tasks
         loop_cpu = float(warmup.get("loop_cpu_seconds") or 0.0) * tasks
         shares = [

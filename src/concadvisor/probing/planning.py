@@ -12,6 +12,7 @@ size the batch -- the measurement itself decides everything else.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ __all__ = [
     "Plan",
     "estimate_trials",
     "make_plan",
+    "setup_estimate",
+    "startup_estimate",
     "sweep_cap",
     "sweep_tasks",
     "trial_timeout",
@@ -199,6 +202,38 @@ def make_plan(
         rounds=rounds,
         estimates=estimates,
     )
+
+
+#: Start-up a new process pool is assumed to need, per worker, by start method.
+_PROCESS_START_SECONDS = {"fork": 0.02}
+_PROCESS_START_DEFAULT = 0.15
+#: ... and a sub-interpreter, which imports its own modules.
+_INTERPRETER_START_SECONDS = 0.15
+
+
+def startup_estimate(start_method: str, workers: int, executors: Sequence[str]) -> float:
+    """Seconds the pools of ``executors`` are assumed to need to start ``workers`` each,
+    before anything is measured (the main rounds' pools, or one sweep point's)."""
+    estimate = 0.02
+    if "processes" in executors:
+        per = _PROCESS_START_SECONDS.get(start_method, _PROCESS_START_DEFAULT)
+        estimate = 0.1 + per * workers
+    if "interpreters" in executors:
+        estimate += _INTERPRETER_START_SECONDS * workers
+    return estimate
+
+
+def setup_estimate(executor: str, per_worker: float, workers: int, cpus: int) -> float:
+    """Seconds a new pool's per-worker setup (``--setup``) is assumed to take, from one
+    worker's measured setup: threads one after another (as if it held the GIL), processes
+    ``cpus`` at a time, the asyncio loop and serial once."""
+    if per_worker <= 0:
+        return 0.0
+    if executor == "threads":
+        return per_worker * workers
+    if executor in ("processes", "interpreters"):
+        return per_worker * math.ceil(workers / max(1, cpus))
+    return per_worker
 
 
 def sweep_cap(executor: str, cpus: int, tasks: int | None) -> int:

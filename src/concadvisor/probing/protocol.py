@@ -52,6 +52,7 @@ __all__ = [
     "Ready",
     "RunnerConfig",
     "Settled",
+    "SetupDone",
     "Skipped",
     "Started",
     "Starting",
@@ -176,7 +177,7 @@ class Phase(_Message):
     """The runner starts a step that runs user code outside any executor."""
 
     event: Literal["phase"] = "phase"
-    name: Literal["import", "inputs", "warmup"]
+    name: Literal["import", "inputs", "setup", "warmup"]
 
 
 class InputsTaken(_Message):
@@ -241,6 +242,19 @@ class Warming(_Message):
     event: Literal["warming"] = "warming"
     executor: ExecutorName
     expected: Seconds
+
+
+class SetupDone(_Message):
+    """The per-worker setup ran once in each of ``workers`` workers of ``executor``
+    (serial: the runner's main thread, before the warm-up); ``total`` and ``slowest``
+    seconds, never part of a start-up or a trial.  ``sweep``: in a width-sweep pool."""
+
+    event: Literal["setup"] = "setup"
+    executor: ExecutorName
+    workers: Count
+    total: Seconds
+    slowest: Seconds
+    sweep: bool = False
 
 
 class Started(_Message):
@@ -346,6 +360,7 @@ Event = Annotated[
     | Skipped
     | Starting
     | Warming
+    | SetupDone
     | Started
     | TrialStarted
     | TrialDone
@@ -478,6 +493,8 @@ class RunnerConfig:
     calls: tuple[tuple[Any, ...], ...] | None = None
     tasks: int | None = None
     workers: int | None = None
+    #: The per-worker setup, ``MODULE:FUNC`` (:mod:`.worker`).
+    setup: str | None = None
     warmup: Warmup | None = None
     plan: PlanData | None = None
 

@@ -90,6 +90,22 @@ class ExecutorResult(BaseModel):
     sweep_startup_seconds: float | None = Field(
         default=None, description="Time spent starting the sweep's pools (never timed)."
     )
+    setup_workers: int | None = Field(
+        default=None,
+        description="Workers of the main pool the per-worker setup (--setup) ran in, once "
+        "each; None: no setup.",
+    )
+    setup_seconds: float | None = Field(
+        default=None,
+        description="Total seconds the setup took in those workers (never timed with a "
+        "round nor counted in startup_seconds).",
+    )
+    setup_slowest_seconds: float | None = Field(
+        default=None, description="The slowest worker's setup, in seconds."
+    )
+    sweep_setup_seconds: float | None = Field(
+        default=None, description="Seconds the setup took in the sweep's pools (never timed)."
+    )
     extrapolated: bool = Field(
         default=False,
         description="The recommendation's width for this executor is wider than any width "
@@ -153,6 +169,11 @@ class ProbeReport(BaseModel):
     runner_up: Executor | None = Field(default=None, description="Second best median.")
     tasks_per_round: int | None = Field(default=None, description="Batch size of a round.")
     is_async: bool = Field(default=False, description="The target is an async function.")
+    setup: str | None = Field(
+        default=None,
+        description="The per-worker setup (--setup MODULE:FUNC), called once per worker "
+        "before timing; its cost is each result's setup_seconds.",
+    )
     budget_seconds: float = Field(description="The time budget of the whole probe.")
     elapsed_seconds: float = Field(description="Time the probe took, start-up included.")
     runner_startup_seconds: float | None = Field(
@@ -222,7 +243,7 @@ def _note(name: str, is_async: bool) -> str | None:
             "run one at a time (measured as such, not handed to threads)"
         )
     if is_async:
-        return "async target: asyncio.run() per call"
+        return "async target: one event loop per worker, kept across calls"
     return None
 
 
@@ -350,6 +371,10 @@ def build_report(
                 best_width=best.width if (best := bests[item.executor]) else None,
                 best_chunksize=best.chunksize if best else None,
                 sweep_startup_seconds=record.sweep_startup if record.sweep else None,
+                setup_workers=record.setup_workers or None,
+                setup_seconds=_rounded_seconds(record.setup_total, record.setup_workers),
+                setup_slowest_seconds=_rounded_seconds(record.setup_slowest, record.setup_workers),
+                sweep_setup_seconds=record.sweep_setup if record.sweep_setup else None,
                 extrapolated=item.executor == recommendation.executor.value
                 and extrapolated["workers"],
             )
@@ -376,6 +401,7 @@ def build_report(
         runner_up=Executor(decision.runner_up) if decision.runner_up else None,
         tasks_per_round=tasks,
         is_async=m.is_async,
+        setup=m.setup,
         budget_seconds=budget,
         elapsed_seconds=round(m.elapsed, 4),
         runner_startup_seconds=m.runner_startup,
@@ -388,6 +414,11 @@ def build_report(
         extrapolated=extrapolated,
         costs_source=detect_environment().costs.source if predictions else None,
     )
+
+
+def _rounded_seconds(seconds: float, workers: int) -> float | None:
+    """A setup figure, or None when no setup ran in that executor's workers."""
+    return round(seconds, 6) if workers else None
 
 
 def _at_best_width(

@@ -58,6 +58,7 @@ from .protocol import (
     Ready,
     RunnerConfig,
     Settled,
+    SetupDone,
     Skipped,
     Started,
     Starting,
@@ -127,6 +128,12 @@ class ExecutorRecord:
     sweep: list[tuple[int, int | None, int, float]] = field(default_factory=list)
     #: Seconds spent starting the sweep's pools (apart from every timed trial).
     sweep_startup: float = 0.0
+    #: The per-worker setup in the main pool: workers set up, total and slowest seconds.
+    setup_workers: int = 0
+    setup_total: float = 0.0
+    setup_slowest: float = 0.0
+    #: Seconds the setup took in the sweep's pools (apart from every timed trial).
+    sweep_setup: float = 0.0
 
 
 @dataclass
@@ -135,6 +142,7 @@ class Measurements:
 
     target: str
     is_async: bool = False
+    setup: str | None = None  # the per-worker setup's spec
     warmup: dict[str, Any] | None = None
     plan: dict[str, Any] | None = None
     records: dict[str, ExecutorRecord] = field(
@@ -164,6 +172,7 @@ class RunConfig:
     workers: int | None = None
     sys_path: tuple[str, ...] = ()
     python: str | None = None  # the runner's interpreter (None: this one)
+    setup: str | None = None  # the per-worker setup, MODULE:FUNC
 
 
 class _Outcome:
@@ -254,7 +263,7 @@ class _Runner:
 
 @dataclass
 class _Phase:
-    kind: str  # spawn | import | inputs | warmup | idle | starting | warming | trial
+    kind: str  # spawn | import | inputs | setup | warmup | idle | starting | warming | trial
     executor: str | None
     since: float
     timeout: float | None  # seconds; None: only the hard deadline
@@ -311,7 +320,8 @@ class _Watch:
         if isinstance(event, Hello):
             self._enter("import")
         elif isinstance(event, Phase):
-            self._enter(event.name)
+            # The main thread's setup runs for serial: its result is serial's.
+            self._enter(event.name, "serial" if event.name == "setup" else None)
             if event.name == "warmup":
                 self._say("warm-up call")
         elif isinstance(event, InputsTaken):
@@ -349,6 +359,14 @@ class _Watch:
         elif isinstance(event, Warming):
             self._expect_phase(event, "starting", event.executor)
             self._enter("warming", event.executor, trial_timeout(event.expected))
+        elif isinstance(event, SetupDone):
+            record = records[event.executor]
+            if event.sweep:
+                record.sweep_setup += event.total
+            else:
+                self._expect_phase(event, ("setup", "starting"), event.executor)
+                record.setup_workers = event.workers
+                record.setup_total, record.setup_slowest = event.total, event.slowest
         elif isinstance(event, Started):
             self._expect_phase(event, ("starting", "warming"), event.executor)
             records[event.executor].startup = event.seconds
@@ -426,7 +444,7 @@ class _Watch:
         phase = self.phase
         records = self.m.records
         self.m.notes.append(f"stopped trusting the probe's runner: {problem}")
-        if phase.kind in ("spawn", "import", "inputs"):
+        if phase.kind in ("spawn", "import", "inputs", "setup"):
             self.target_error = f"cannot probe {self.m.target!r}: {reason}"
             return
         if phase.kind == "warmup":
@@ -455,6 +473,8 @@ class _Watch:
             self.target_error = f"importing {self.m.target!r} killed the process ({how})"
         elif phase.kind == "inputs":
             self.target_error = f"the --inputs factory killed the process ({how})"
+        elif phase.kind == "setup":
+            self.target_error = f"setup {self.m.setup} killed the process ({how})"
         elif phase.kind == "warmup":
             record = records["serial"]
             record.status, record.exitcode = "failed", code
@@ -493,6 +513,10 @@ class _Watch:
             self.target_error = (
                 f"the --inputs factory of {self.m.target!r} gave no inputs within the budget "
                 f"({waited:.1f} s)"
+            )
+        elif phase.kind == "setup":
+            self.target_error = (
+                f"setup {self.m.setup} did not return within the budget ({waited:.1f} s)"
             )
         elif phase.kind == "warmup":
             record = records["serial"]
@@ -543,7 +567,7 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
     t0 = time.monotonic()
     deadlines = _Deadlines(t0 + config.budget, t0 + config.budget + GRACE_SECONDS)
     soft_deadline = t0 + config.budget - RESERVE_SECONDS
-    m = Measurements(target=config.spec)
+    m = Measurements(target=config.spec, setup=config.setup)
     executors = list(EXECUTORS)
     warmup: Warmup | None = None
     plan: PlanData | None = None
@@ -563,6 +587,7 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
             calls=config.calls,
             tasks=config.tasks,
             workers=config.workers,
+            setup=config.setup,
             warmup=warmup,
             plan=_remaining_plan(m, plan, executors),
         )
