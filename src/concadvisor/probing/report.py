@@ -14,7 +14,7 @@ from ..profile import Executor, TaskProfile
 from .interpreter import PythonInfo
 from .planning import EXECUTORS
 from .session import ExecutorRecord, Measurements
-from .stats import summarize
+from .stats import Summary, summarize
 from .sweep_result import SweepPoint, best_point, measured_width, sweep_points
 from .verdict import Decision, Measured, Verdict, decide, width_measured
 
@@ -89,6 +89,14 @@ class ExecutorResult(BaseModel):
     )
     sweep_startup_seconds: float | None = Field(
         default=None, description="Time spent starting the sweep's pools (never timed)."
+    )
+    best_speedup: float | None = Field(
+        default=None,
+        description="Speedup over serial at this executor's best measured width (main "
+        "rounds or sweep), per task: what `fastest` and the verdict compare.",
+    )
+    best_workers: int | None = Field(
+        default=None, description="The width of best_speedup (asyncio unbounded: its tasks)."
     )
     extrapolated: bool = Field(
         default=False,
@@ -263,6 +271,54 @@ def _measured(
     return Measured(record.name, "ok", None, summary, speedup, cpu_use, workers)
 
 
+def _per_task(summary: Summary, tasks: int) -> Summary:
+    return Summary(
+        summary.median / tasks,
+        summary.spread / tasks,
+        summary.rounds,
+        summary.low / tasks,
+        summary.high / tasks,
+    )
+
+
+def _at_best_widths(
+    measured: list[Measured],
+    sweeps: dict[str, list[SweepPoint]],
+    batch: int | None,
+    tasks: int,
+) -> list[Measured]:
+    """Each ok result with its best measured width: seconds per task at the width (main
+    rounds, or a sweep point usable for ``tasks``) of the highest throughput."""
+    if not batch:
+        return measured
+    bases: dict[str, tuple[Summary, int | None]] = {}
+    for item in measured:
+        if item.status != "ok" or item.summary is None:
+            continue
+        basis = (_per_task(item.summary, batch), item.workers)
+        point = best_point(sweeps[item.executor], tasks)
+        if point is not None and point.median / point.tasks < basis[0].median:
+            summary = Summary(
+                point.median / point.tasks,
+                point.spread / point.tasks,
+                point.rounds,
+                point.median / point.tasks,
+                point.median / point.tasks,
+            )
+            basis = (summary, measured_width(point, tasks))
+        bases[item.executor] = basis
+    serial = bases.get(Executor.SERIAL.value)
+    out = []
+    for item in measured:
+        if item.executor not in bases:
+            out.append(item)
+            continue
+        summary, workers = bases[item.executor]
+        speedup = serial[0].median / summary.median if serial and summary.median > 0 else None
+        out.append(replace(item, best=summary, best_workers=workers, best_speedup=speedup))
+    return out
+
+
 def _temper(
     recommendation: Recommendation, measured: list[Measured]
 ) -> tuple[Recommendation, str | None]:
@@ -300,6 +356,7 @@ def build_report(
         )
         for item in measured
     ]
+    measured = _at_best_widths(measured, sweeps, tasks, profile.tasks)
     recommendation = _at_best_width(recommendation, bests, profile.tasks)
     recommendation, tempered = _temper(recommendation, measured)
     decision: Decision = decide(
@@ -350,6 +407,8 @@ def build_report(
                 best_width=best.width if (best := bests[item.executor]) else None,
                 best_chunksize=best.chunksize if best else None,
                 sweep_startup_seconds=record.sweep_startup if record.sweep else None,
+                best_speedup=_rounded(item.best_speedup),
+                best_workers=item.best_workers,
                 extrapolated=item.executor == recommendation.executor.value
                 and extrapolated["workers"],
             )
