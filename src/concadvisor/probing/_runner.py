@@ -44,6 +44,7 @@ from .planning import EXECUTORS, MAIN_ROUNDS_SHARE, MAX_TASKS, MIN_ROUNDS, Plan,
 from .protocol import (
     Done,
     EventWriter,
+    FreeCpus,
     Hello,
     InputsTaken,
     InternalError,
@@ -70,6 +71,7 @@ from .protocol import (
 )
 from .stats import summarize, within_noise
 from .targets import describe_exception, is_async_callable, load_callable
+from .usage import FREE_CPU_SECONDS, CpuTimes, free_cpus, thread_cpu
 from .verdict import NOISY_RELATIVE_SPREAD
 
 #: Warm-up: stop calling once this much time went into it (after at least two calls) ...
@@ -207,6 +209,7 @@ def _warm_up(
     """Call the target a few times under serial; None if it raised (reported)."""
     walls: list[float] = []
     cpus: list[float] = []
+    splits: list[CpuTimes] = []
     queued: list[float] = []
     first_result: Any = None
     spent = 0.0
@@ -214,7 +217,7 @@ def _warm_up(
     while True:
         call = calls[index % len(calls)]
         queued0 = runqueue_seconds()
-        wall0, cpu0 = time.perf_counter(), time.process_time()
+        wall0, cpu0, split0 = time.perf_counter(), time.process_time(), thread_cpu()
         try:
             if is_async:
                 result = asyncio.run(func(*call[0], **call[1]))
@@ -231,6 +234,7 @@ def _warm_up(
             writer.emit(WarmupFailed(kind=clip(error.kind), message=clip(error.message)))
             return None
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        splits.append(thread_cpu() - split0)
         queued1 = runqueue_seconds()
         if queued0 is not None and queued1 is not None:
             queued.append(min(max(queued1 - queued0, 0.0), wall))
@@ -247,6 +251,7 @@ def _warm_up(
     # The first call is cold (imports, caches): use the later ones when there are any.
     warm_walls = walls[1:] or walls
     warm_cpus = cpus[1:] or cpus
+    warm_splits = splits[1:] or splits
     task_seconds = statistics.median(warm_walls)
     cpu_seconds = statistics.median(warm_cpus)
     warm_queued = (queued[1:] or queued) if len(queued) == len(walls) else []
@@ -274,6 +279,8 @@ def _warm_up(
         args_pickle_error=_clip_or_none(args_error),
         result_pickle_error=_clip_or_none(result_error),
         func_pickle_error=_clip_or_none(func_error),
+        user_seconds=max(0.0, statistics.median(s.user for s in warm_splits)),
+        system_seconds=max(0.0, statistics.median(s.system for s in warm_splits)),
     )
 
 
@@ -451,11 +458,13 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
             )
             executors.remove(name)
 
+    _measure_free_cpus(writer, "before", config.cpus, deadline)
     if config.plan is None:
         cpus = config.cpus
         estimate_width = config.workers or cpus
         left = deadline - time.monotonic()
         left -= _startup_estimate(config.start_method, estimate_width, executors)
+        left -= FREE_CPU_SECONDS  # the second reading, after the main rounds
         if config.workers is None:
             left *= MAIN_ROUNDS_SHARE  # the rest is the width sweep's
         plan = make_plan(
@@ -534,6 +543,9 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
                     wall=trial.wall,
                     cpu=trial.cpu,
                     queued=trial.queued,
+                    user=_seconds(trial.user),
+                    system=_seconds(trial.system),
+                    peak_rss=trial.peak_rss,
                 )
             )
         if round_index < plan.rounds and _settled({k: walls[k] for k in running}):
@@ -541,6 +553,7 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
             break
     for executor in running.values():
         executor.close()
+    _measure_free_cpus(writer, "after", config.cpus, deadline)
     # --workers fixes the width: nothing to sweep.  A restarted runner (given the plan,
     # after a fault killed the last one) only finishes the main rounds: a sweep that
     # faulted once would fault again.
@@ -561,6 +574,22 @@ def run(config: RunnerConfig, writer: EventWriter) -> None:
         run_sweep(
             writer, settings, [name for name in EXECUTORS if name in running], calls, deadline
         )
+
+
+def _seconds(value: float | None) -> float | None:
+    """CPU seconds for the wire: a clock's rounding can make a tiny delta negative."""
+    return None if value is None else max(0.0, value)
+
+
+#: Free CPUs are only measured with at least this many spins' worth of the budget left.
+_FREE_CPU_MARGIN = 5
+
+
+def _measure_free_cpus(writer: EventWriter, when: str, cpus: int, deadline: float) -> None:
+    """Report how many CPUs were free (:func:`~.usage.free_cpus`), if the budget allows."""
+    if deadline - time.monotonic() < _FREE_CPU_MARGIN * FREE_CPU_SECONDS:
+        return
+    writer.emit(FreeCpus(when="before" if when == "before" else "after", cpus=free_cpus(cpus)))
 
 
 def _trial_failed(name: str, round_index: int, exc: TrialError) -> TrialFailed:

@@ -1,11 +1,18 @@
 """From measurements to a :class:`~concadvisor.TaskProfile`: only what was measured.
 
-- ``workload`` from the CPU share of one serial task (:data:`CPU_SHARE_CPU` and above:
-  ``cpu``; :data:`CPU_SHARE_IO` and below: ``io``; in between: ``mixed``);
-- ``cpu_fraction``, ``task_seconds`` from the serial rounds (the warm-up if there are none);
-- ``releases_gil``: CPU-heavy work that scaled under threads -- faster than serial by
-  :data:`GIL_RELEASE_SPEEDUP` *and* keeping more than one CPU busy, on a GIL build with
-  two or more usable CPUs (otherwise it cannot be seen, and stays False);
+- ``workload`` from the *user* CPU share of one serial task (:data:`CPU_SHARE_CPU` and
+  above: ``cpu``; :data:`CPU_SHARE_IO` and below: ``io``; in between: ``mixed``).  System
+  time is the kernel's (``fsync``, ``write``): it holds no GIL and overlaps under threads
+  like waiting does, so syscall-heavy I/O is not CPU work.  Where user and system time
+  cannot be told apart (:mod:`.usage`), the whole CPU share decides, as before;
+- ``cpu_fraction`` (user + system: a CPU is busy either way), ``task_seconds`` from the
+  serial rounds (the warm-up if there are none);
+- ``releases_gil`` (:func:`gil_released`): the task's CPU time is mostly the kernel's, or
+  the thread pool's user CPU time summed over its threads exceeded
+  :data:`GIL_RELEASE_CPU_USE` cores per wall second -- only possible if threads ran user
+  code at once.  When fewer than :data:`PARALLEL_FREE_CPUS` CPUs were free, threads
+  could not show it: left unset (the default) and said so.  On a GIL build with two or
+  more usable CPUs only;
 - ``payload_bytes`` (pickled arguments + result), ``picklable``;
 - ``tasks``: the user's ``--tasks`` (how many tasks *they* have: the recommendation is for
   that many), else an assumption, :func:`workload_tasks` -- never the probe's own round
@@ -20,11 +27,13 @@ Everything else keeps its default; user overrides are applied last.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..profile import Executor, TaskProfile
 from .session import Measurements
+from .verdict import PARALLEL_FREE_CPUS
 
 __all__ = [
     "CPU_SHARE_CPU",
@@ -32,6 +41,10 @@ __all__ = [
     "GIL_RELEASE_CPU_USE",
     "GIL_RELEASE_SPEEDUP",
     "TASKS_ASSUMED",
+    "CpuSplit",
+    "cpu_split",
+    "free_cpus",
+    "gil_released",
     "infer_profile",
     "workload_tasks",
 ]
@@ -60,6 +73,95 @@ def workload_tasks(tasks: int | None, batch: int | None) -> tuple[int, bool]:
     if tasks is not None:
         return tasks, False
     return max(TASKS_ASSUMED, batch or 0), True
+
+
+@dataclass(frozen=True)
+class CpuSplit:
+    """User and system CPU of one serial task, as shares of its running time, and the
+    thread pool's user and system CPU seconds per wall second (None: not measured)."""
+
+    user_share: float
+    system_share: float
+    threads_user_use: float | None = None
+    threads_system_use: float | None = None
+
+
+def _known(values: Sequence[float | None], n: int) -> list[float] | None:
+    if len(values) != n or any(v is None for v in values):
+        return None
+    return [float(v) for v in values if v is not None]
+
+
+def cpu_split(m: Measurements) -> CpuSplit | None:
+    """The user/system split of the measurements, or None where it was not measured."""
+    warmup = m.warmup
+    if warmup is None:
+        return None
+    plan = m.plan or {}
+    tasks = int(plan.get("tasks") or 1)
+    serial = m.records[Executor.SERIAL]
+    loop_wall = float(warmup.get("loop_wall_seconds") or 0.0)
+    loop_cpu = float(warmup.get("loop_cpu_seconds") or 0.0)
+    users = _known(serial.users, len(serial.walls))
+    systems = _known(serial.systems, len(serial.walls))
+    user_share: float | None = None
+    system_share: float | None = None
+    if serial.walls and users is not None and systems is not None:
+        queued = serial.queued if len(serial.queued) == len(serial.walls) else [0.0] * len(users)
+        running = [w - q - loop_wall * tasks for w, q in zip(serial.walls, queued, strict=True)]
+        pairs = [
+            (max(u - loop_cpu * tasks, 0.0) / r, max(s, 0.0) / r)
+            for u, s, r in zip(users, systems, running, strict=True)
+            if r > 0
+        ]
+        if pairs:
+            user_share = statistics.median(p[0] for p in pairs)
+            system_share = statistics.median(p[1] for p in pairs)
+    if user_share is None or system_share is None:
+        user, system = warmup.get("user_seconds"), warmup.get("system_seconds")
+        running_one = float(warmup["task_seconds"]) - float(warmup.get("queued_seconds") or 0)
+        running_one -= loop_wall
+        if user is None or system is None or running_one <= 0:
+            return None
+        user_share = max(float(user) - loop_cpu, 0.0) / running_one
+        system_share = float(system) / running_one
+    threads = m.records[Executor.THREADS]
+    t_users = _known(threads.users, len(threads.walls))
+    t_systems = _known(threads.systems, len(threads.walls))
+    t_user_use = t_system_use = None
+    if threads.walls and t_users is not None and t_systems is not None:
+        t_user_use = statistics.median(
+            u / w for u, w in zip(t_users, threads.walls, strict=True) if w > 0
+        )
+        t_system_use = statistics.median(
+            s / w for s, w in zip(t_systems, threads.walls, strict=True) if w > 0
+        )
+    return CpuSplit(user_share, system_share, t_user_use, t_system_use)
+
+
+def free_cpus(m: Measurements) -> float | None:
+    """The fewest CPUs that were free, before or after the main rounds (None: not measured)."""
+    return min(m.free_cpus.values()) if m.free_cpus else None
+
+
+def gil_released(split: CpuSplit, free: float | None) -> bool | None:
+    """Whether the task's CPU work runs without the GIL; None: it could not be seen.
+
+    - mostly kernel time (system at least the user time): the kernel holds no GIL;
+    - the thread pool's user CPU above :data:`GIL_RELEASE_CPU_USE` cores per wall second:
+      threads ran user code at once, which the GIL forbids for Python code;
+    - otherwise not released -- unless fewer than :data:`PARALLEL_FREE_CPUS` CPUs were free
+      (or threads were not measured), when threads could not have shown it.
+    """
+    if split.system_share > 0 and split.system_share >= split.user_share:
+        return True
+    if split.threads_user_use is None:
+        return None
+    if split.threads_user_use >= GIL_RELEASE_CPU_USE:
+        return True
+    if free is not None and free < PARALLEL_FREE_CPUS:
+        return None
+    return False
 
 
 def _workload(share: float) -> str:
@@ -118,7 +220,8 @@ def measured_fields(
     # process_time counts every thread of the process: a task that computes on several
     # threads itself can exceed 1 CPU; the profile field is a share of one task's wall time.
     share = min(1.0, max(0.0, share))
-    fields["workload"] = _workload(share)
+    split = cpu_split(m)
+    fields["workload"] = _workload(share if split is None else min(1.0, split.user_share))
     fields["cpu_fraction"] = round(share, 4)
     if task_seconds > 0:
         fields["task_seconds"] = task_seconds
@@ -130,14 +233,18 @@ def measured_fields(
         or warmup.get("func_pickle_error")
     )
     threads = m.records[Executor.THREADS]
-    if (
-        fields["workload"] != "io"
-        and not free_threaded
-        and cpus >= 2
-        and serial.walls
-        and threads.walls
-        and threads.status is None
-    ):
+    if fields["workload"] == "io" or free_threaded or cpus < 2:
+        return fields
+    if split is not None:
+        threads_ok = bool(threads.walls) and threads.status is None
+        released = gil_released(
+            split if threads_ok else CpuSplit(split.user_share, split.system_share),
+            free_cpus(m),
+        )
+        if released is not None:
+            fields["releases_gil"] = released
+        return fields
+    if serial.walls and threads.walls and threads.status is None:
         speedup = statistics.median(serial.walls) / statistics.median(threads.walls)
         cpu_use = statistics.median(
             c / w for c, w in zip(threads.cpus, threads.walls, strict=True) if w > 0

@@ -9,14 +9,32 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..advice import Recommendation, at_measured_width
-from ..environment import detect_environment
+from ..environment import available_memory, detect_environment
 from ..profile import Executor, TaskProfile
+from .inference import free_cpus
 from .interpreter import PythonInfo
 from .planning import EXECUTORS
 from .session import ExecutorRecord, Measurements
 from .stats import Summary, summarize
 from .sweep_result import SweepPoint, best_point, measured_width, sweep_points
-from .verdict import Decision, Measured, Verdict, decide, width_measured
+from .usage_report import (
+    Contention,
+    CpuTime,
+    Memory,
+    cap_by_memory,
+    contention_report,
+    cpu_time_report,
+    memory_report,
+)
+from .verdict import (
+    PARALLEL_FREE_CPUS,
+    Decision,
+    Measured,
+    Verdict,
+    decide,
+    under_contention,
+    width_measured,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -89,6 +107,17 @@ class ExecutorResult(BaseModel):
     )
     sweep_startup_seconds: float | None = Field(
         default=None, description="Time spent starting the sweep's pools (never timed)."
+    )
+    user_seconds: float | None = Field(
+        default=None,
+        description="Median user CPU seconds of a round (workers' own included); None: "
+        "not told apart from system time.",
+    )
+    system_seconds: float | None = Field(
+        default=None, description="Median system (kernel) CPU seconds of a round."
+    )
+    peak_rss_bytes: int | None = Field(
+        default=None, description="Processes: the highest peak RSS of one worker."
     )
     best_speedup: float | None = Field(
         default=None,
@@ -195,6 +224,20 @@ class ProbeReport(BaseModel):
     )
     comparison: Comparison | None = Field(
         default=None, description="--compare-python: the same probe under a second interpreter."
+    )
+    free_cpus: float | None = Field(
+        default=None,
+        description="The fewest CPUs the probe got, before or after the main rounds, when it "
+        "asked for every usable one (None: not measured).",
+    )
+    contention: Contention | None = Field(
+        default=None, description="Free CPUs before and after the rounds, run-queue wait."
+    )
+    cpu_time: CpuTime | None = Field(
+        default=None, description="User and system CPU time, and the GIL they show."
+    )
+    memory: Memory | None = Field(
+        default=None, description="Peak RSS per process worker and the memory available."
     )
     format: int = Field(default=FORMAT_VERSION, description="Version of this JSON format.")
 
@@ -358,6 +401,8 @@ def build_report(
     ]
     measured = _at_best_widths(measured, sweeps, tasks, profile.tasks)
     recommendation = _at_best_width(recommendation, bests, profile.tasks)
+    memory = memory_report(m, available_memory())
+    recommendation = cap_by_memory(recommendation, memory)
     recommendation, tempered = _temper(recommendation, measured)
     decision: Decision = decide(
         measured,
@@ -367,6 +412,11 @@ def build_report(
         task_seconds=profile.task_seconds,
         recommended_workers=recommendation.workers,
     )
+    free = free_cpus(m)
+    if any(r.executor == recommendation.executor.value and r.status == "ok" for r in measured):
+        # A failure or a hang of the recommendation contradicts it however busy the machine.
+        decision = under_contention(decision, free, profile.cpus or 1, profile.workload)
+    cpu_time, _ = cpu_time_report(m)
     chosen = next((r for r in measured if r.executor == recommendation.executor.value), None)
     rec_best = bests.get(recommendation.executor.value)
     extrapolated = {
@@ -407,6 +457,9 @@ def build_report(
                 best_width=best.width if (best := bests[item.executor]) else None,
                 best_chunksize=best.chunksize if best else None,
                 sweep_startup_seconds=record.sweep_startup if record.sweep else None,
+                user_seconds=_median_known(record.users, item.status),
+                system_seconds=_median_known(record.systems, item.status),
+                peak_rss_bytes=record.peak_rss,
                 best_speedup=_rounded(item.best_speedup),
                 best_workers=item.best_workers,
                 extrapolated=item.executor == recommendation.executor.value
@@ -414,6 +467,20 @@ def build_report(
             )
         )
     notes = list(m.notes)
+    if cpu_time is not None and cpu_time.gil_released is None and profile.workload != "io":
+        notes.append(
+            "GIL release not inferred: "
+            + (
+                f"only {free:.1f} CPUs were free, so threads could not show it"
+                if free is not None and free < PARALLEL_FREE_CPUS
+                else "threads were not measured"
+            )
+        )
+    if cpu_time is not None and profile.workload == "io" and cpu_time.system_share > 0.25:
+        notes.append(
+            f"{cpu_time.system_share:.0%} of a task's running time is kernel CPU time "
+            "(system calls): counted as GIL-free I/O, not CPU work"
+        )
     if m.warmup is None:
         notes.append("nothing was measured: the profile is the default plus your overrides")
     if tempered is not None:
@@ -446,7 +513,18 @@ def build_report(
         python=python,
         extrapolated=extrapolated,
         costs_source=detect_environment().costs.source if predictions else None,
+        free_cpus=_rounded(free),
+        contention=contention_report(m),
+        cpu_time=cpu_time,
+        memory=memory,
     )
+
+
+def _median_known(values: list[float | None], status: str) -> float | None:
+    known = [v for v in values if v is not None]
+    if status != "ok" or not known or len(known) != len(values):
+        return None
+    return round(statistics.median(known), 6)
 
 
 def _at_best_width(

@@ -21,6 +21,7 @@ from .stats import Summary, within_noise
 
 __all__ = [
     "NOISY_RELATIVE_SPREAD",
+    "PARALLEL_FREE_CPUS",
     "Decision",
     "Measured",
     "Verdict",
@@ -28,6 +29,7 @@ __all__ = [
     "comparable",
     "decide",
     "explain_gap",
+    "under_contention",
     "width_measured",
 ]
 
@@ -35,6 +37,8 @@ Verdict = Literal["confirmed", "contradicted", "inconclusive"]
 
 #: Above this spread/median, a tie says nothing.
 NOISY_RELATIVE_SPREAD = 0.2
+#: Below this many free CPUs, no parallel executor can show a speedup on CPU work.
+PARALLEL_FREE_CPUS = 1.5
 
 
 @dataclass(frozen=True)
@@ -300,3 +304,31 @@ def _decide_executor(
 def _s(result: Measured) -> Summary:
     assert result.summary is not None
     return result.summary
+
+
+def under_contention(
+    decision: Decision, free_cpus: float | None, usable_cpus: int, workload: str
+) -> Decision:
+    """``decision``, made inconclusive when too few CPUs were free for it to mean anything.
+
+    With fewer than :data:`PARALLEL_FREE_CPUS` CPUs free (of two or more usable), a
+    parallel executor could not have won on work that computes, so neither a confirmation
+    nor a contradiction among executors says anything.  Waiting work (``io``) overlaps
+    without free CPUs, and an inconclusive verdict stays as it is.
+    """
+    if (
+        free_cpus is None
+        or usable_cpus < 2
+        or free_cpus >= PARALLEL_FREE_CPUS
+        or workload == "io"
+        or decision.verdict == "inconclusive"
+    ):
+        return decision
+    return Decision(
+        "inconclusive",
+        f"only {free_cpus:.1f} CPUs were free, so no parallel executor could "
+        f"show its speedup (measured: {decision.reason})",
+        decision.fastest,
+        decision.fastest_clear,
+        decision.runner_up,
+    )
