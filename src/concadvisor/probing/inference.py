@@ -40,12 +40,15 @@ __all__ = [
     "CPU_SHARE_IO",
     "GIL_RELEASE_CPU_USE",
     "GIL_RELEASE_SPEEDUP",
+    "MIN_SPLIT_CPU_SECONDS",
     "TASKS_ASSUMED",
     "CpuSplit",
     "cpu_split",
     "free_cpus",
     "gil_released",
     "infer_profile",
+    "serial_cpu_share",
+    "system_fraction",
     "workload_tasks",
 ]
 
@@ -53,6 +56,8 @@ CPU_SHARE_CPU = 0.75
 CPU_SHARE_IO = 0.25
 GIL_RELEASE_SPEEDUP = 1.3
 GIL_RELEASE_CPU_USE = 1.3
+#: The least pooled CPU time whose user/system split is trusted: 25 clock ticks at 250 Hz.
+MIN_SPLIT_CPU_SECONDS = 0.1
 #: How many tasks the recommendation is for when the user does not say (``--tasks``).
 #: Asking which pool suits a function means having many calls of it to make; a hundred is
 #: the smallest workload for which that question is usually asked (a page of URLs, a
@@ -92,39 +97,70 @@ def _known(values: Sequence[float | None], n: int) -> list[float] | None:
     return [float(v) for v in values if v is not None]
 
 
-def cpu_split(m: Measurements) -> CpuSplit | None:
-    """The user/system split of the measurements, or None where it was not measured."""
+def serial_cpu_share(m: Measurements) -> tuple[float, float]:
+    """(seconds per task, CPU share of its running time) from the serial rounds, else the
+    warm-up.  Needs ``m.warmup``.
+
+    Time spent runnable without a CPU (another process had it, schedstat) is not waiting on
+    I/O: it is left out of the denominator.  An async target's serial rounds pay
+    ``asyncio.run()`` per call, which coroutines on one loop do not: no part of the task's
+    own share.
+    """
     warmup = m.warmup
-    if warmup is None:
-        return None
-    plan = m.plan or {}
-    tasks = int(plan.get("tasks") or 1)
+    assert warmup is not None
+    tasks = int((m.plan or {}).get("tasks") or 1)
     serial = m.records[Executor.SERIAL]
-    loop_wall = float(warmup.get("loop_wall_seconds") or 0.0)
-    loop_cpu = float(warmup.get("loop_cpu_seconds") or 0.0)
-    users = _known(serial.users, len(serial.walls))
-    systems = _known(serial.systems, len(serial.walls))
-    user_share: float | None = None
-    system_share: float | None = None
-    if serial.walls and users is not None and systems is not None:
-        queued = serial.queued if len(serial.queued) == len(serial.walls) else [0.0] * len(users)
-        running = [w - q - loop_wall * tasks for w, q in zip(serial.walls, queued, strict=True)]
-        pairs = [
-            (max(u - loop_cpu * tasks, 0.0) / r, max(s, 0.0) / r)
-            for u, s, r in zip(users, systems, running, strict=True)
-            if r > 0
-        ]
-        if pairs:
-            user_share = statistics.median(p[0] for p in pairs)
-            system_share = statistics.median(p[1] for p in pairs)
-    if user_share is None or system_share is None:
-        user, system = warmup.get("user_seconds"), warmup.get("system_seconds")
-        running_one = float(warmup["task_seconds"]) - float(warmup.get("queued_seconds") or 0)
-        running_one -= loop_wall
-        if user is None or system is None or running_one <= 0:
-            return None
-        user_share = max(float(user) - loop_cpu, 0.0) / running_one
-        system_share = float(system) / running_one
+    if not serial.walls:
+        return float(warmup["task_seconds"]), float(warmup["cpu_share"])
+    task_seconds = statistics.median(serial.walls) / tasks
+    queued = serial.queued if len(serial.queued) == len(serial.walls) else [0.0] * len(serial.walls)
+    loop_wall = float(warmup.get("loop_wall_seconds") or 0.0) * tasks
+    loop_cpu = float(warmup.get("loop_cpu_seconds") or 0.0) * tasks
+    shares = [
+        max(c - loop_cpu, 0.0) / (w - q - loop_wall)
+        for c, w, q in zip(serial.cpus, serial.walls, queued, strict=True)
+        if w - q - loop_wall > 0
+    ]
+    share = statistics.median(shares) if shares else float(warmup["cpu_share"])
+    return task_seconds, share
+
+
+def system_fraction(m: Measurements) -> float | None:
+    """The kernel's share of the CPU time of every round whose split was measured.
+
+    The kernel splits a thread's exact CPU time into user and system by sampling which of
+    the two it was in at each clock tick (4 ms at the usual 250 Hz, unless the kernel has
+    precise accounting), so one short round holds only a few samples: every executor's
+    rounds (the same task) are pooled, and below :data:`MIN_SPLIT_CPU_SECONDS` of pooled
+    CPU time the split is not trusted.  None: no split (then the whole CPU share decides).
+    """
+    user = system = 0.0
+    for record in m.records.values():
+        users = _known(record.users, len(record.walls))
+        systems = _known(record.systems, len(record.walls))
+        if users is not None and systems is not None and record.walls:
+            user += sum(max(u, 0.0) for u in users)
+            system += sum(max(v, 0.0) for v in systems)
+    warmup = m.warmup or {}
+    if user + system <= 0 and warmup.get("user_seconds") is not None:
+        calls = int(warmup.get("calls") or 1)
+        user = float(warmup["user_seconds"]) * calls
+        system = float(warmup.get("system_seconds") or 0.0) * calls
+    if user + system < MIN_SPLIT_CPU_SECONDS:
+        return None
+    return system / (user + system)
+
+
+def cpu_split(m: Measurements) -> CpuSplit | None:
+    """The user/system split of one serial task's CPU share, and the thread pool's user
+    and system CPU per wall second; None where the split was not measured."""
+    if m.warmup is None:
+        return None
+    fraction = system_fraction(m)
+    if fraction is None:
+        return None
+    _, share = serial_cpu_share(m)
+    share = max(0.0, share)
     threads = m.records[Executor.THREADS]
     t_users = _known(threads.users, len(threads.walls))
     t_systems = _known(threads.systems, len(threads.walls))
@@ -134,9 +170,9 @@ def cpu_split(m: Measurements) -> CpuSplit | None:
             u / w for u, w in zip(t_users, threads.walls, strict=True) if w > 0
         )
         t_system_use = statistics.median(
-            s / w for s, w in zip(t_systems, threads.walls, strict=True) if w > 0
+            v / w for v, w in zip(t_systems, threads.walls, strict=True) if w > 0
         )
-    return CpuSplit(user_share, system_share, t_user_use, t_system_use)
+    return CpuSplit(share * (1 - fraction), share * fraction, t_user_use, t_system_use)
 
 
 def free_cpus(m: Measurements) -> float | None:
@@ -194,31 +230,8 @@ def measured_fields(
         fields["already_async"] = True
     if warmup is None:
         return fields
+    task_seconds, share = serial_cpu_share(m)
     serial = m.records[Executor.SERIAL]
-    tasks = int(plan.get("tasks") or 1)
-    if serial.walls:
-        wall = statistics.median(serial.walls)
-        task_seconds = wall / tasks
-        # Time spent runnable but without a CPU (another process had it) is not waiting
-        # on I/O: leave it out of the denominator.
-        queued = (
-            serial.queued if len(serial.queued) == len(serial.walls) else [0.0] * len(serial.walls)
-        )
-        # An async target's serial rounds pay asyncio.run() per call; coroutines on one
-        # loop do not, so that cost is no part of the task's own CPU share.
-        loop_wall = float(warmup.get("loop_wall_seconds") or 0.0) * tasks
-        loop_cpu = float(warmup.get("loop_cpu_seconds") or 0.0) * tasks
-        shares = [
-            max(c - loop_cpu, 0.0) / (w - q - loop_wall)
-            for c, w, q in zip(serial.cpus, serial.walls, queued, strict=True)
-            if w - q - loop_wall > 0
-        ]
-        share = statistics.median(shares) if shares else float(warmup["cpu_share"])
-    else:
-        task_seconds = float(warmup["task_seconds"])
-        share = float(warmup["cpu_share"])
-    # process_time counts every thread of the process: a task that computes on several
-    # threads itself can exceed 1 CPU; the profile field is a share of one task's wall time.
     share = min(1.0, max(0.0, share))
     split = cpu_split(m)
     fields["workload"] = _workload(share if split is None else min(1.0, split.user_share))

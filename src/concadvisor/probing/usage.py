@@ -1,5 +1,9 @@
 """What the probe reads about its own CPU and memory use (runner side), and nothing else.
 
+The kernel measures a thread's CPU time exactly but splits it into user and system by
+sampling at clock ticks (Linux without precise accounting), so a split is only as good as
+the number of ticks behind it: :func:`~.inference.system_fraction` pools rounds for that.
+
 - :func:`process_cpu`: user and system CPU seconds of every thread of this process
   (``getrusage(RUSAGE_SELF)``, microseconds; where :mod:`resource` does not exist, the
   coarser ``os.times()``).  Under a thread pool, user time summed over threads per wall
