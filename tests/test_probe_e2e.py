@@ -304,8 +304,8 @@ def test_a_sleeping_target_spends_almost_no_user_cpu() -> None:
     code, data, _, _ = run_probe(f"{T}:sleep_io", "--tasks", "16", budget=2)
     assert code == 0
     assert_consistent(data, tasks=16)
-    cpu_time = data["cpu_time"]
-    assert cpu_time is not None and cpu_time["user_share"] < CPU_SHARE_IO
+    cpu_time = data["cpu_time"]  # None: too little CPU time for the kernel's split
+    assert cpu_time is None or cpu_time["user_share"] < CPU_SHARE_IO
     serial = _by_executor(data)["serial"]
     assert serial["user_seconds"] is not None and serial["system_seconds"] is not None
     assert serial["user_seconds"] < CPU_SHARE_IO * serial["wall_seconds"]
