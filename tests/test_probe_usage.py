@@ -112,7 +112,7 @@ def test_under_contention_gil_release_is_not_inferred_and_a_note_says_why() -> N
     )
     assert report.cpu_time is not None and report.cpu_time.gil_released is None
     assert any("only 1.0 CPUs were free" in note for note in report.notes)
-    assert report.free_cpus == 1.0
+    assert report.free_cpus == 1.0  # no round kept more busy
 
 
 def test_syscall_heavy_io_is_not_called_cpu_work() -> None:
@@ -198,7 +198,7 @@ def test_too_few_free_cpus_make_a_verdict_on_computing_work_inconclusive(
 
 def test_a_busy_machine_makes_the_report_inconclusive() -> None:
     m = _measurements(0.1, 0.0, 0.1, 0.1)
-    m.records["processes"].walls = [0.055] * 3
+    m.records["processes"].walls = [0.09] * 3  # kept 1.1 CPUs busy, no more
     m.records["processes"].cpus = [0.1] * 3
     m.free_cpus = {"before": 1.2}
     profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
@@ -212,6 +212,20 @@ def test_a_busy_machine_makes_the_report_inconclusive() -> None:
     report = build_report(
         m, profile, advise(profile, environment=GIL_2CPUS), budget=3.0, overrides=[]
     )
+    assert "CPUs were free" not in report.verdict_reason
+
+
+def test_a_pool_that_kept_cpus_busy_had_them_whatever_the_reading_said() -> None:
+    m = _measurements(0.1, 0.0, 0.1, 0.1)
+    m.records["processes"].walls = [0.055] * 3  # 1.8 CPUs busy
+    m.records["processes"].cpus = [0.1] * 3
+    m.free_cpus = {"before": 0.9, "after": 1.2}
+    profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
+    report = build_report(
+        m, profile, advise(profile, environment=GIL_2CPUS), budget=3.0, overrides=[]
+    )
+    assert report.free_cpus == pytest.approx(0.1 / 0.055, abs=1e-3)
+    assert report.contention is not None and report.contention.free_cpus_before == 0.9
     assert "CPUs were free" not in report.verdict_reason
 
 

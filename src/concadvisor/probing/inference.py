@@ -176,8 +176,21 @@ def cpu_split(m: Measurements) -> CpuSplit | None:
 
 
 def free_cpus(m: Measurements) -> float | None:
-    """The fewest CPUs that were free, before or after the main rounds (None: not measured)."""
-    return min(m.free_cpus.values()) if m.free_cpus else None
+    """How many CPUs were free while measuring (None: not measured).
+
+    The fewer of the two readings before and after the main rounds (:mod:`.usage`), unless
+    an executor's rounds kept more CPUs busy than that (median CPU seconds per wall
+    second, process workers included): a pool that kept 1.8 CPUs busy had them, whatever a
+    60 ms reading said.
+    """
+    if not m.free_cpus:
+        return None
+    used = [
+        statistics.median(c / w for c, w in zip(r.cpus, r.walls, strict=True) if w > 0)
+        for r in m.records.values()
+        if r.walls and len(r.cpus) == len(r.walls) and any(w > 0 for w in r.walls)
+    ]
+    return max(min(m.free_cpus.values()), *used)
 
 
 def gil_released(split: CpuSplit, free: float | None) -> bool | None:

@@ -228,7 +228,8 @@ class ProbeReport(BaseModel):
     free_cpus: float | None = Field(
         default=None,
         description="The fewest CPUs the probe got, before or after the main rounds, when it "
-        "asked for every usable one (None: not measured).",
+        "asked for every usable one -- or the most an executor's rounds kept busy, if more "
+        "(None: not measured).",
     )
     contention: Contention | None = Field(
         default=None, description="Free CPUs before and after the rounds, run-queue wait."
