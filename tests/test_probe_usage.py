@@ -266,6 +266,18 @@ def test_available_memory_takes_the_tightest_cgroup_limit(tmp_path: Path) -> Non
     assert available_memory(root) == 1 << 30
 
 
+def test_available_memory_reads_a_cgroup_v1_limit_and_ignores_no_limit(tmp_path: Path) -> None:
+    files = {
+        "proc/self/cgroup": "4:memory:/job\n0::/\n",
+        "proc/meminfo": "MemAvailable: 4000000 kB\n",
+        "sys/fs/cgroup/memory/job/memory.limit_in_bytes": f"{3 << 30}\n",
+        "sys/fs/cgroup/memory/job/memory.usage_in_bytes": f"{1 << 30}\n",
+    }
+    assert available_memory(_tree(tmp_path / "a", files)) == 2 << 30
+    files["sys/fs/cgroup/memory/job/memory.limit_in_bytes"] = "9223372036854771712\n"
+    assert available_memory(_tree(tmp_path / "b", files)) == 4000000 * 1024
+
+
 def test_available_memory_falls_back_to_memavailable(tmp_path: Path) -> None:
     root = _tree(tmp_path, {"proc/meminfo": "MemAvailable:    2048 kB\n"})
     assert available_memory(root) == 2048 * 1024

@@ -152,20 +152,32 @@ def _read_int(path: Path) -> int | None:
         return None
 
 
+#: cgroup v1 reports "no limit" as a huge number near 2**63 (page-aligned).
+_V1_UNLIMITED = 1 << 62
+
+
 def available_memory(root: Path = Path("/"), proc_self: Path | None = None) -> int | None:
     """Bytes of memory this process can still take: the least of MemAvailable and, for
-    every cgroup v2 ancestor with a ``memory.max``, that limit minus its ``memory.current``.
+    every cgroup v2 ancestor with a ``memory.max``, that limit minus its ``memory.current``
+    (cgroup v1: ``memory.limit_in_bytes`` minus ``memory.usage_in_bytes``).
     None when neither can be read (not Linux).  ``root`` as for :func:`cgroup_cpu_limit`.
     """
     candidates: list[int] = []
-    v2_path, _ = _cgroup_paths(proc_self or root / "proc/self/cgroup", "memory")
+    v2_path, v1_path = _cgroup_paths(proc_self or root / "proc/self/cgroup", "memory")
+    base = root / "sys/fs/cgroup"
     if v2_path is not None:
         rel = Path(v2_path.lstrip("/"))
         for directory in [rel, *rel.parents]:
-            here = root / "sys/fs/cgroup" / directory
+            here = base / directory
             limit = _read_int(here / "memory.max")
             if limit is not None:
                 candidates.append(max(0, limit - (_read_int(here / "memory.current") or 0)))
+    v1 = base / "memory"
+    for here in (v1 / v1_path.lstrip("/") if v1_path else v1, v1):
+        limit = _read_int(here / "memory.limit_in_bytes")
+        if limit is not None and limit < _V1_UNLIMITED:
+            candidates.append(max(0, limit - (_read_int(here / "memory.usage_in_bytes") or 0)))
+            break
     try:
         meminfo = (root / "proc/meminfo").read_text().splitlines()
     except OSError:
