@@ -18,6 +18,7 @@ from concadvisor.probing.inference import (
     gil_released,
     infer_profile,
 )
+from concadvisor.probing.inference import free_cpus as infer_free_cpus
 from concadvisor.probing.report import build_report
 from concadvisor.probing.session import Measurements
 from concadvisor.probing.usage import free_cpus, peak_rss_bytes, process_cpu, thread_cpu
@@ -227,6 +228,13 @@ def test_a_pool_that_kept_cpus_busy_had_them_whatever_the_reading_said() -> None
     assert report.free_cpus == pytest.approx(0.1 / 0.055, abs=1e-3)
     assert report.contention is not None and report.contention.free_cpus_before == 0.9
     assert "CPUs were free" not in report.verdict_reason
+
+
+def test_free_cpus_without_any_round_is_the_reading() -> None:
+    m = Measurements(target="pkg.mod:work")
+    m.free_cpus = {"before": 1.7}
+    assert infer_free_cpus(m) == 1.7
+    assert infer_free_cpus(Measurements(target="pkg.mod:work")) is None
 
 
 def test_a_failed_recommendation_is_contradicted_however_busy() -> None:

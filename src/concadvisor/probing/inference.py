@@ -190,7 +190,7 @@ def free_cpus(m: Measurements) -> float | None:
         for r in m.records.values()
         if r.walls and len(r.cpus) == len(r.walls) and any(w > 0 for w in r.walls)
     ]
-    return max(min(m.free_cpus.values()), *used)
+    return max([min(m.free_cpus.values()), *used])
 
 
 def gil_released(split: CpuSplit, free: float | None) -> bool | None:
