@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from concadvisor import Executor, advise
 from concadvisor.environment import Environment, available_memory
 from concadvisor.probing.inference import (
     GIL_RELEASE_CPU_USE,
+    MIN_SPLIT_CPU_SECONDS,
     CpuSplit,
     cpu_split,
     gil_released,
@@ -82,7 +83,7 @@ def _measurements(
     threads = m.records["threads"]
     threads.walls = [threads_wall] * 3
     threads.cpus = [threads_user] * 3
-    threads_system = serial_system * threads_user / serial_user if serial_user else serial_system
+    threads_system = serial_system * (threads_user / serial_user) if serial_user else serial_system
     threads.users, threads.systems = [threads_user] * 3, [threads_system] * 3
     return m
 
@@ -165,9 +166,12 @@ def test_too_little_cpu_time_for_a_trusted_split_falls_back_to_the_whole_share()
     system=st.floats(min_value=0.0, max_value=0.1),
 )
 def test_the_workload_follows_user_time(user: float, system: float) -> None:
+    assume(abs(6 * (user + system) - MIN_SPLIT_CPU_SECONDS) > 1e-9)  # no rounding at the edge
     m = _measurements(user, system, user, 0.1)
     profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False)
-    share = user / 0.1
+    trusted = 6 * (user + system) >= MIN_SPLIT_CPU_SECONDS  # serial + threads, 3 rounds each
+    assert (cpu_split(m) is not None) is trusted
+    share = (user if trusted else user + system) / 0.1  # untrusted: the whole CPU share
     expected = "cpu" if share >= 0.75 else "io" if share <= 0.25 else "mixed"
     assert profile.workload == expected
 
