@@ -342,3 +342,19 @@ def test_a_sweep_without_time_stops_and_says_which_budget_would_do() -> None:
     assert not [e for e in events if isinstance(e, p.SweepTrialDone)]
     notes = [e.text for e in events if isinstance(e, p.SweepNote)]
     assert any("more --budget would measure it" in note for note in notes)
+
+
+def test_fastest_compares_each_executor_at_its_best_measured_width() -> None:
+    # Main rounds at the planned widths: processes (0.08 s) ahead of threads (0.1 s); the
+    # sweep measured threads x 8 at 150 tasks/s, far beyond either per task.
+    m = _io_measurements([(1, 20.0), (2, 40.0), (4, 80.0), (8, 150.0), (16, 140.0)], 100)
+    m.records["processes"].walls = [0.08] * 3
+    profile = infer_profile(m, cpus=2, start_method="fork", free_threaded=False, tasks=100)
+    report = build_report(m, profile, advise(profile), budget=5.0, overrides=[])
+    assert report.fastest is Executor.THREADS
+    threads = next(r for r in report.results if r.executor is Executor.THREADS)
+    assert threads.best_workers == 8
+    assert threads.best_speedup is not None and threads.speedup is not None
+    assert threads.best_speedup > threads.speedup  # per task at 8, not per round at 2
+    processes = next(r for r in report.results if r.executor is Executor.PROCESSES)
+    assert processes.best_workers == 2  # not swept: its main rounds are its best

@@ -33,6 +33,8 @@ WARMUP = p.Warmup(
     args_pickle_error=None,
     result_pickle_error="PicklingError: no",
     func_pickle_error=None,
+    user_seconds=0.0019,
+    system_seconds=0.0001,
 )
 PLAN = p.PlanData.from_plan(make_plan(0.002, 1.0, is_async=False, cpus=2, time_left=3.0))
 
@@ -56,6 +58,17 @@ EVERY_EVENT: list[p.Event] = [
     p.Started(executor="threads", seconds=0.01),
     p.TrialStarted(executor="threads", round=1, expected=0.1),
     p.TrialDone(executor="threads", round=1, wall=0.1, cpu=0.05, queued=0.0),
+    p.TrialDone(
+        executor="processes",
+        round=1,
+        wall=0.1,
+        cpu=0.05,
+        queued=0.0,
+        user=0.04,
+        system=0.01,
+        peak_rss=40_000_000,
+    ),
+    p.FreeCpus(when="before", cpus=1.93),
     p.TrialFailed(executor="threads", round=2, kind="ValueError", message="x", exitcode=None),
     p.OutOfTime(round=3),
     p.Settled(round=3),
@@ -203,7 +216,7 @@ def test_every_event_kind_has_a_handler() -> None:
         if isinstance(event, p.SetupDone) and event.executor == "serial":
             watch.handle(p.Phase(name="setup"))
         if isinstance(event, p.TrialDone):
-            watch.handle(p.TrialStarted(executor="threads", round=1, expected=0.1))
+            watch.handle(p.TrialStarted(executor=event.executor, round=1, expected=0.1))
         if isinstance(event, p.SweepTrialDone):
             watch.handle(
                 p.SweepTrialStarted(

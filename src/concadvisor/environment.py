@@ -26,6 +26,7 @@ from .profile import StartMethod, TaskProfile
 
 __all__ = [
     "Environment",
+    "available_memory",
     "cgroup_cpu_limit",
     "detect_environment",
     "effective_environment",
@@ -103,22 +104,7 @@ def cgroup_cpu_limit(root: Path = Path("/"), proc_self: Path | None = None) -> f
 
     ``root`` is the filesystem root so that tests can point at a fake tree.
     """
-    proc_cgroup = proc_self or root / "proc/self/cgroup"
-    try:
-        lines = proc_cgroup.read_text().splitlines()
-    except OSError:
-        lines = []
-    v2_path: str | None = None
-    v1_path: str | None = None
-    for line in lines:
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        _, controllers, path = parts
-        if controllers == "":
-            v2_path = path
-        elif "cpu" in controllers.split(","):
-            v1_path = path
+    v2_path, v1_path = _cgroup_paths(proc_self or root / "proc/self/cgroup", "cpu")
     base = root / "sys/fs/cgroup"
     candidates: list[float] = []
     if v2_path is not None:
@@ -135,6 +121,72 @@ def cgroup_cpu_limit(root: Path = Path("/"), proc_self: Path | None = None) -> f
             if limit is not None:
                 candidates.append(limit)
                 break
+    return min(candidates) if candidates else None
+
+
+def _cgroup_paths(proc_cgroup: Path, controller: str) -> tuple[str | None, str | None]:
+    """This process's cgroup v2 path and its v1 path for ``controller`` (None: none)."""
+    try:
+        lines = proc_cgroup.read_text().splitlines()
+    except OSError:
+        lines = []
+    v2_path: str | None = None
+    v1_path: str | None = None
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":
+            v2_path = path
+        elif controller in controllers.split(","):
+            v1_path = path
+    return v2_path, v1_path
+
+
+def _read_int(path: Path) -> int | None:
+    """A file holding one integer ("max" or anything else: None)."""
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+#: cgroup v1 reports "no limit" as a huge number near 2**63 (page-aligned).
+_V1_UNLIMITED = 1 << 62
+
+
+def available_memory(root: Path = Path("/"), proc_self: Path | None = None) -> int | None:
+    """Bytes of memory this process can still take: the least of MemAvailable and, for
+    every cgroup v2 ancestor with a ``memory.max``, that limit minus its ``memory.current``
+    (cgroup v1: ``memory.limit_in_bytes`` minus ``memory.usage_in_bytes``).
+    None when neither can be read (not Linux).  ``root`` as for :func:`cgroup_cpu_limit`.
+    """
+    candidates: list[int] = []
+    v2_path, v1_path = _cgroup_paths(proc_self or root / "proc/self/cgroup", "memory")
+    base = root / "sys/fs/cgroup"
+    if v2_path is not None:
+        rel = Path(v2_path.lstrip("/"))
+        for directory in [rel, *rel.parents]:
+            here = base / directory
+            limit = _read_int(here / "memory.max")
+            if limit is not None:
+                candidates.append(max(0, limit - (_read_int(here / "memory.current") or 0)))
+    v1 = base / "memory"
+    for here in (v1 / v1_path.lstrip("/") if v1_path else v1, v1):
+        limit = _read_int(here / "memory.limit_in_bytes")
+        if limit is not None and limit < _V1_UNLIMITED:
+            candidates.append(max(0, limit - (_read_int(here / "memory.usage_in_bytes") or 0)))
+            break
+    try:
+        meminfo = (root / "proc/meminfo").read_text().splitlines()
+    except OSError:
+        meminfo = []
+    for line in meminfo:
+        name, _, value = line.partition(":")
+        fields = value.split()
+        if name == "MemAvailable" and fields and fields[0].isdigit():
+            candidates.append(int(fields[0]) * 1024)  # kB
     return min(candidates) if candidates else None
 
 

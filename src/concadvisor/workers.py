@@ -22,6 +22,7 @@ __all__ = [
     "Sizing",
     "Widths",
     "chunksize_for",
+    "memory_workers",
     "suggest_offload_workers",
     "suggest_widths",
     "suggest_workers",
@@ -67,6 +68,14 @@ def chunksize_for(tasks: int, workers: int) -> int:
     behind the snippet, the cost model, the probe, the demo and the calibration.
     """
     return max(1, tasks // (4 * max(1, min(workers, tasks))))
+
+
+def memory_workers(peak_rss: int, available: int) -> int:
+    """How many process workers of ``peak_rss`` bytes each fit in ``available`` bytes.
+
+    At least one: a pool of one is no worse than running serially in the same process.
+    """
+    return max(1, available // max(1, peak_rss))
 
 
 def _io_cap(fraction: float | None, cap: int, cpus: int) -> int:

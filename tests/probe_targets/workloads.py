@@ -38,6 +38,20 @@ def native_hash(rounds: int = 1) -> str:
     return digest
 
 
+def file_writes(chunks: int = 32, sync: bool = True) -> int:
+    """Write 64 KiB chunks to a temporary file, then fsync: system time and disk waits."""
+    import tempfile
+
+    chunk = _BUFFER[: 64 * 1024]
+    with tempfile.TemporaryFile() as stream:
+        fd = stream.fileno()
+        for _ in range(chunks):
+            os.write(fd, chunk)
+        if sync:
+            os.fsync(fd)
+    return chunks
+
+
 def add(a: int, b: int = 0) -> int:
     return a + b
 

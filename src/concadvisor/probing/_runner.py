@@ -53,6 +53,7 @@ from .planning import (
 from .protocol import (
     Done,
     EventWriter,
+    FreeCpus,
     Hello,
     InputsTaken,
     InternalError,
@@ -80,6 +81,7 @@ from .protocol import (
 )
 from .stats import summarize, within_noise
 from .targets import describe_exception, is_async_callable, load_callable
+from .usage import FREE_CPU_SECONDS, CpuTimes, free_cpus, thread_cpu
 from .verdict import NOISY_RELATIVE_SPREAD
 from .worker import SetupSpec, Worker, WorkerSetupError, load_setup
 
@@ -220,6 +222,7 @@ def _warm_up(
     """Call the target a few times under serial; None if it raised (reported)."""
     walls: list[float] = []
     cpus: list[float] = []
+    splits: list[CpuTimes] = []
     queued: list[float] = []
     first_result: Any = None
     spent = 0.0
@@ -227,7 +230,7 @@ def _warm_up(
     while True:
         call = calls[index % len(calls)]
         queued0 = runqueue_seconds()
-        wall0, cpu0 = time.perf_counter(), time.process_time()
+        wall0, cpu0, split0 = time.perf_counter(), time.process_time(), thread_cpu()
         try:
             result = worker.call(func, is_async, call)
             # Not asyncio.iscoroutine(): before 3.12 it also accepts plain generators.
@@ -241,6 +244,7 @@ def _warm_up(
             writer.emit(WarmupFailed(kind=clip(error.kind), message=clip(error.message)))
             return None
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        splits.append(thread_cpu() - split0)
         queued1 = runqueue_seconds()
         if queued0 is not None and queued1 is not None:
             queued.append(min(max(queued1 - queued0, 0.0), wall))
@@ -257,6 +261,7 @@ def _warm_up(
     # The first call is cold (imports, caches): use the later ones when there are any.
     warm_walls = walls[1:] or walls
     warm_cpus = cpus[1:] or cpus
+    warm_splits = splits[1:] or splits
     task_seconds = statistics.median(warm_walls)
     cpu_seconds = statistics.median(warm_cpus)
     warm_queued = (queued[1:] or queued) if len(queued) == len(walls) else []
@@ -284,6 +289,8 @@ def _warm_up(
         args_pickle_error=_clip_or_none(args_error),
         result_pickle_error=_clip_or_none(result_error),
         func_pickle_error=_clip_or_none(func_error),
+        user_seconds=max(0.0, statistics.median(s.user for s in warm_splits)),
+        system_seconds=max(0.0, statistics.median(s.system for s in warm_splits)),
     )
 
 
@@ -507,6 +514,7 @@ def _measure(
             )
             executors.remove(name)
 
+    _measure_free_cpus(writer, "before", config.cpus, deadline)
     if config.plan is None:
         cpus = config.cpus
         estimate_width = config.workers or cpus
@@ -517,6 +525,7 @@ def _measure(
             for name in executors
             if name != "serial"  # set up already: the main thread's
         )
+        left -= FREE_CPU_SECONDS  # the second reading, after the main rounds
         if config.workers is None:
             left *= MAIN_ROUNDS_SHARE  # the rest is the width sweep's
         plan = make_plan(
@@ -607,6 +616,9 @@ def _measure(
                     wall=trial.wall,
                     cpu=trial.cpu,
                     queued=trial.queued,
+                    user=_seconds(trial.user),
+                    system=_seconds(trial.system),
+                    peak_rss=trial.peak_rss,
                 )
             )
         if round_index < plan.rounds and _settled({k: walls[k] for k in running}):
@@ -614,6 +626,7 @@ def _measure(
             break
     for executor in running.values():
         executor.close()
+    _measure_free_cpus(writer, "after", config.cpus, deadline)
     # --workers fixes the width: nothing to sweep.  A restarted runner (given the plan,
     # after a fault killed the last one) only finishes the main rounds: a sweep that
     # faulted once would fault again.
@@ -629,6 +642,22 @@ def _measure(
         run_sweep(
             writer, settings, [name for name in EXECUTORS if name in running], calls, deadline
         )
+
+
+def _seconds(value: float | None) -> float | None:
+    """CPU seconds for the wire: a clock's rounding can make a tiny delta negative."""
+    return None if value is None else max(0.0, value)
+
+
+#: Free CPUs are only measured with at least this many spins' worth of the budget left.
+_FREE_CPU_MARGIN = 5
+
+
+def _measure_free_cpus(writer: EventWriter, when: str, cpus: int, deadline: float) -> None:
+    """Report how many CPUs were free (:func:`~.usage.free_cpus`), if the budget allows."""
+    if deadline - time.monotonic() < _FREE_CPU_MARGIN * FREE_CPU_SECONDS:
+        return
+    writer.emit(FreeCpus(when="before" if when == "before" else "after", cpus=free_cpus(cpus)))
 
 
 def _trial_failed(name: str, round_index: int, exc: TrialError) -> TrialFailed:

@@ -14,6 +14,7 @@ from rich.text import Text
 from ..profile import Executor
 from .interpreter import PythonInfo
 from .report import Comparison, ExecutorResult, ProbeReport
+from .verdict import PARALLEL_FREE_CPUS
 
 __all__ = ["progress_display", "render_report"]
 
@@ -106,6 +107,52 @@ def _sweep_line(result: ExecutorResult, report: ProbeReport) -> Text | None:
         rec = report.recommendation.workers
         line.append(f"; × {rec} is beyond the widths measured: extrapolated", style="yellow")
     return line
+
+
+def _bytes(value: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= size:
+            return f"{value / size:.3g} {unit}"
+    return f"{value} B"
+
+
+def usage_lines(report: ProbeReport) -> list[Text]:
+    """CPU time split, free CPUs and memory per process worker, one line each if measured."""
+    lines = []
+    cpu = report.cpu_time
+    if cpu is not None:
+        text = (
+            f"CPU time: user {cpu.user_share:.0%}, system {cpu.system_share:.0%} of a "
+            "task's running time"
+        )
+        if cpu.threads_user_use is not None and cpu.threads_system_use is not None:
+            text += (
+                f"; under threads {cpu.threads_user_use:.2f} user + "
+                f"{cpu.threads_system_use:.2f} system cores"
+            )
+        seen = {True: "released", False: "held", None: "not seen"}[cpu.gil_released]
+        lines.append(Text(f"{text}; GIL: {seen}", style="dim"))
+    contention = report.contention
+    if contention is not None:
+        parts = []
+        if contention.free_cpus_before is not None:
+            parts.append(f"{contention.free_cpus_before:.1f} before the rounds")
+        if contention.free_cpus_after is not None:
+            parts.append(f"{contention.free_cpus_after:.1f} after")
+        text = f"free CPUs: {', '.join(parts)} (of {report.measured_profile.cpus})" if parts else ""
+        if contention.serial_queued_share is not None:
+            text += "; " if text else ""
+            text += f"serial waited {contention.serial_queued_share:.0%} of its time for a CPU"
+        free = report.free_cpus
+        busy = free is not None and free < PARALLEL_FREE_CPUS
+        lines.append(Text(text, style="yellow" if busy else "dim"))
+    memory = report.memory
+    if memory is not None and memory.peak_rss_bytes is not None:
+        text = f"memory: {_bytes(memory.peak_rss_bytes)} peak per process worker"
+        if memory.available_bytes is not None and memory.workers_fit is not None:
+            text += f"; {_bytes(memory.available_bytes)} available: {memory.workers_fit} fit"
+        lines.append(Text(text, style="dim"))
+    return lines
 
 
 def _tasks_line(report: ProbeReport) -> Text | None:
@@ -231,6 +278,8 @@ def render_report(console: Console, report: ProbeReport) -> None:
             style="dim",
         )
     )
+    for usage in usage_lines(report):
+        console.print(usage)
     sweep_lines = [text for r in report.results if (text := _sweep_line(r, report))]
     if sweep_lines:
         console.print(Text("width sweep: tasks per second at each width (/c: chunksize), * best:"))

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..profile import Executor
 from .targets import first_line, load_callable
+from .usage import CpuTimes, peak_rss_bytes, process_cpu, thread_cpu
 from .worker import Call, SetupSpec, Worker, WorkerSetupError, load_setup
 
 if TYPE_CHECKING:
@@ -65,14 +66,20 @@ CLOSE_TIMEOUT = 1.0
 class Trial:
     """One timed batch: wall seconds, CPU seconds, and seconds spent waiting for a CPU.
 
-    ``queued`` is only known for serial (one thread, on Linux): the time the thread was
-    runnable but other processes had the CPU.  Without it, a busy machine makes CPU work
-    look like waiting.
+    ``cpu`` is user plus system time; ``queued`` is only known for serial (one thread, on
+    Linux): the time the thread was runnable but other processes had the CPU.  Without it,
+    a busy machine makes CPU work look like waiting.
     """
 
     wall: float
     cpu: float
     queued: float = 0.0
+    #: User and system CPU seconds (:mod:`.usage`): the runner's threads, plus each worker
+    #: process's own calls; None where the executor cannot tell them apart.
+    user: float | None = None
+    system: float | None = None
+    #: Highest peak resident set of one worker process (bytes); None: not a process pool.
+    peak_rss: int | None = None
 
 
 _SCHEDSTAT = "/proc/thread-self/schedstat"
@@ -184,17 +191,18 @@ class Serial:
         # collecting results does): otherwise serial alone would reuse one result's memory
         # and look faster on large payloads for a reason that has nothing to do with it.
         results: list[Any] = []
-        wall0, cpu0 = time.perf_counter(), time.process_time()
+        wall0, cpu0, split0 = time.perf_counter(), time.process_time(), thread_cpu()
         try:
             for call in calls:
                 results.append(self._worker.call(self._func, self._is_async, call))
         except BaseException as exc:  # SystemExit, KeyboardInterrupt: the function's too
             raise TrialError.from_exception(exc) from None
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        split = thread_cpu() - split0
         del results
         queued1 = runqueue_seconds()
         queued = queued1 - queued0 if queued0 is not None and queued1 is not None else 0.0
-        return Trial(wall, cpu, min(max(queued, 0.0), wall))
+        return Trial(wall, cpu, min(max(queued, 0.0), wall), split.user, split.system)
 
     def close(self) -> None:
         # The main worker is the runner's (shared with the warm-up): the runner closes it.
@@ -286,13 +294,15 @@ class Threads:
 
     def run(self, calls: Sequence[Call]) -> Trial:
         assert self._pool is not None
-        wall0, cpu0 = time.perf_counter(), time.process_time()
+        wall0, cpu0, split0 = time.perf_counter(), time.process_time(), process_cpu()
         try:
             for _ in self._pool.map(self._call, calls):
                 pass
         except BaseException as exc:
             raise TrialError.from_exception(exc) from None
-        return Trial(time.perf_counter() - wall0, time.process_time() - cpu0)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        split = process_cpu() - split0  # every thread's: summed over the pool
+        return Trial(wall, cpu, 0.0, split.user, split.system)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -353,12 +363,14 @@ def _worker_prepare() -> tuple[float | None, str | None]:
     return seconds, None
 
 
-def _worker_call(call: Call) -> tuple[Any, float]:
+def _worker_call(call: Call) -> tuple[Any, float, float, float, int | None]:
+    """The result, the call's CPU seconds (all, user, system) and the worker's peak RSS."""
     assert _WORKER_FUNC is not None
     assert _WORKER is not None
-    cpu0 = time.process_time()
+    cpu0, split0 = time.process_time(), thread_cpu()
     result = _WORKER.call(_WORKER_FUNC, _WORKER_ASYNC, call)
-    return result, time.process_time() - cpu0
+    split = thread_cpu() - split0
+    return result, time.process_time() - cpu0, split.user, split.system, peak_rss_bytes()
 
 
 def _worker_close() -> None:
@@ -470,18 +482,34 @@ class Processes:
 
     def run(self, calls: Sequence[Call]) -> Trial:
         assert self._pool is not None
-        wall0, cpu0 = time.perf_counter(), time.process_time()
+        wall0, cpu0, split0 = time.perf_counter(), time.process_time(), process_cpu()
         worker_cpu = 0.0
+        worker_split = CpuTimes(0.0, 0.0)
+        peak: int | None = None
         try:
-            for _, cpu in self._pool.map(_worker_call, calls, chunksize=self._chunksize):
+            for _, cpu, user, system, rss in self._pool.map(
+                _worker_call, calls, chunksize=self._chunksize
+            ):
                 worker_cpu += cpu
+                worker_split = CpuTimes(worker_split.user + user, worker_split.system + system)
+                if rss is not None:
+                    peak = max(peak or 0, rss)
         except BrokenProcessPool:
             code = self._exitcode()
             detail = f" ({describe_exit(code)})" if code is not None else ""
             raise TrialError("WorkerDied", f"a worker process died{detail}", code) from None
         except BaseException as exc:
             raise TrialError.from_exception(exc) from None
-        return Trial(time.perf_counter() - wall0, time.process_time() - cpu0 + worker_cpu)
+        wall = time.perf_counter() - wall0
+        here = process_cpu() - split0  # pickling and dispatch in the runner
+        return Trial(
+            wall,
+            time.process_time() - cpu0 + worker_cpu,
+            0.0,
+            here.user + worker_split.user,
+            here.system + worker_split.system,
+            peak,
+        )
 
     def close(self) -> None:
         # The parent kills the whole process group at the end; a clean shutdown here would
@@ -550,16 +578,17 @@ class Asyncio:
         return self._func(*args, **kwargs)
 
     def run(self, calls: Sequence[Call]) -> Trial:
-        wall0, cpu0 = time.perf_counter(), time.process_time()
+        wall0, cpu0, split0 = time.perf_counter(), time.process_time(), process_cpu()
         try:
             results = self._worker.run_until_complete(self._batch(calls))
         except BaseException as exc:  # gather() lets SystemExit and KeyboardInterrupt through
             raise TrialError.from_exception(exc) from None
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        split = process_cpu() - split0
         for result in results:
             if isinstance(result, BaseException):
                 raise TrialError.from_exception(result)
-        return Trial(wall, cpu)
+        return Trial(wall, cpu, 0.0, split.user, split.system)
 
     def close(self) -> None:
         self._worker.close()

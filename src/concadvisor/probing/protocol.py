@@ -41,6 +41,7 @@ __all__ = [
     "EventReader",
     "EventWriter",
     "ExecutorName",
+    "FreeCpus",
     "Hello",
     "InputsTaken",
     "InternalError",
@@ -142,6 +143,9 @@ class Warmup(_Message):
     args_pickle_error: Text | None
     result_pickle_error: Text | None
     func_pickle_error: Text | None
+    #: Median user and system CPU seconds of one warm call (None: an older runner).
+    user_seconds: Seconds | None = None
+    system_seconds: Seconds | None = None
 
 
 class PlanData(_Message):
@@ -279,6 +283,19 @@ class TrialDone(_Message):
     wall: PositiveSeconds
     cpu: Seconds
     queued: Seconds
+    user: Seconds | None = None
+    system: Seconds | None = None
+    #: The highest peak RSS of one worker process (processes only).
+    peak_rss: Bytes | None = None
+
+
+class FreeCpus(_Message):
+    """How many CPUs the runner got when it asked for all of them, before or after the
+    main rounds (:func:`~.usage.free_cpus`)."""
+
+    event: Literal["free_cpus"] = "free_cpus"
+    when: Literal["before", "after"]
+    cpus: Share
 
 
 class TrialFailed(_Message):
@@ -365,6 +382,7 @@ Event = Annotated[
     | TrialStarted
     | TrialDone
     | TrialFailed
+    | FreeCpus
     | OutOfTime
     | Settled
     | SweepTrialStarted

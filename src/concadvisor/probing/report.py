@@ -9,14 +9,32 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..advice import Recommendation, at_measured_width
-from ..environment import detect_environment
+from ..environment import available_memory, detect_environment
 from ..profile import Executor, TaskProfile
+from .inference import free_cpus
 from .interpreter import PythonInfo
 from .planning import EXECUTORS
 from .session import ExecutorRecord, Measurements
-from .stats import summarize
+from .stats import Summary, summarize
 from .sweep_result import SweepPoint, best_point, measured_width, sweep_points
-from .verdict import Decision, Measured, Verdict, decide, width_measured
+from .usage_report import (
+    Contention,
+    CpuTime,
+    Memory,
+    cap_by_memory,
+    contention_report,
+    cpu_time_report,
+    memory_report,
+)
+from .verdict import (
+    PARALLEL_FREE_CPUS,
+    Decision,
+    Measured,
+    Verdict,
+    decide,
+    under_contention,
+    width_measured,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -105,6 +123,25 @@ class ExecutorResult(BaseModel):
     )
     sweep_setup_seconds: float | None = Field(
         default=None, description="Seconds the setup took in the sweep's pools (never timed)."
+    )
+    user_seconds: float | None = Field(
+        default=None,
+        description="Median user CPU seconds of a round (workers' own included); None: "
+        "not told apart from system time.",
+    )
+    system_seconds: float | None = Field(
+        default=None, description="Median system (kernel) CPU seconds of a round."
+    )
+    peak_rss_bytes: int | None = Field(
+        default=None, description="Processes: the highest peak RSS of one worker."
+    )
+    best_speedup: float | None = Field(
+        default=None,
+        description="Speedup over serial at this executor's best measured width (main "
+        "rounds or sweep), per task: what `fastest` and the verdict compare.",
+    )
+    best_workers: int | None = Field(
+        default=None, description="The width of best_speedup (asyncio unbounded: its tasks)."
     )
     extrapolated: bool = Field(
         default=False,
@@ -209,6 +246,21 @@ class ProbeReport(BaseModel):
     comparison: Comparison | None = Field(
         default=None, description="--compare-python: the same probe under a second interpreter."
     )
+    free_cpus: float | None = Field(
+        default=None,
+        description="The fewest CPUs the probe got, before or after the main rounds, when it "
+        "asked for every usable one -- or the most an executor's rounds kept busy, if more "
+        "(None: not measured).",
+    )
+    contention: Contention | None = Field(
+        default=None, description="Free CPUs before and after the rounds, run-queue wait."
+    )
+    cpu_time: CpuTime | None = Field(
+        default=None, description="User and system CPU time, and the GIL they show."
+    )
+    memory: Memory | None = Field(
+        default=None, description="Peak RSS per process worker and the memory available."
+    )
     format: int = Field(default=FORMAT_VERSION, description="Version of this JSON format.")
 
     @property
@@ -284,6 +336,54 @@ def _measured(
     return Measured(record.name, "ok", None, summary, speedup, cpu_use, workers)
 
 
+def _per_task(summary: Summary, tasks: int) -> Summary:
+    return Summary(
+        summary.median / tasks,
+        summary.spread / tasks,
+        summary.rounds,
+        summary.low / tasks,
+        summary.high / tasks,
+    )
+
+
+def _at_best_widths(
+    measured: list[Measured],
+    sweeps: dict[str, list[SweepPoint]],
+    batch: int | None,
+    tasks: int,
+) -> list[Measured]:
+    """Each ok result with its best measured width: seconds per task at the width (main
+    rounds, or a sweep point usable for ``tasks``) of the highest throughput."""
+    if not batch:
+        return measured
+    bases: dict[str, tuple[Summary, int | None]] = {}
+    for item in measured:
+        if item.status != "ok" or item.summary is None:
+            continue
+        basis = (_per_task(item.summary, batch), item.workers)
+        point = best_point(sweeps[item.executor], tasks)
+        if point is not None and point.median / point.tasks < basis[0].median:
+            summary = Summary(
+                point.median / point.tasks,
+                point.spread / point.tasks,
+                point.rounds,
+                point.median / point.tasks,
+                point.median / point.tasks,
+            )
+            basis = (summary, measured_width(point, tasks))
+        bases[item.executor] = basis
+    serial = bases.get(Executor.SERIAL.value)
+    out = []
+    for item in measured:
+        if item.executor not in bases:
+            out.append(item)
+            continue
+        summary, workers = bases[item.executor]
+        speedup = serial[0].median / summary.median if serial and summary.median > 0 else None
+        out.append(replace(item, best=summary, best_workers=workers, best_speedup=speedup))
+    return out
+
+
 def _temper(
     recommendation: Recommendation, measured: list[Measured]
 ) -> tuple[Recommendation, str | None]:
@@ -321,7 +421,10 @@ def build_report(
         )
         for item in measured
     ]
+    measured = _at_best_widths(measured, sweeps, tasks, profile.tasks)
     recommendation = _at_best_width(recommendation, bests, profile.tasks)
+    memory = memory_report(m, available_memory())
+    recommendation = cap_by_memory(recommendation, memory)
     recommendation, tempered = _temper(recommendation, measured)
     decision: Decision = decide(
         measured,
@@ -331,6 +434,11 @@ def build_report(
         task_seconds=profile.task_seconds,
         recommended_workers=recommendation.workers,
     )
+    free = free_cpus(m)
+    if any(r.executor == recommendation.executor.value and r.status == "ok" for r in measured):
+        # A failure or a hang of the recommendation contradicts it however busy the machine.
+        decision = under_contention(decision, free, profile.cpus or 1, profile.workload)
+    cpu_time, _ = cpu_time_report(m)
     chosen = next((r for r in measured if r.executor == recommendation.executor.value), None)
     rec_best = bests.get(recommendation.executor.value)
     extrapolated = {
@@ -375,11 +483,30 @@ def build_report(
                 setup_seconds=_rounded_seconds(record.setup_total, record.setup_workers),
                 setup_slowest_seconds=_rounded_seconds(record.setup_slowest, record.setup_workers),
                 sweep_setup_seconds=record.sweep_setup if record.sweep_setup else None,
+                user_seconds=_median_known(record.users, item.status),
+                system_seconds=_median_known(record.systems, item.status),
+                peak_rss_bytes=record.peak_rss,
+                best_speedup=_rounded(item.best_speedup),
+                best_workers=item.best_workers,
                 extrapolated=item.executor == recommendation.executor.value
                 and extrapolated["workers"],
             )
         )
     notes = list(m.notes)
+    if cpu_time is not None and cpu_time.gil_released is None and profile.workload != "io":
+        notes.append(
+            "GIL release not inferred: "
+            + (
+                f"only {free:.1f} CPUs were free, so threads could not show it"
+                if free is not None and free < PARALLEL_FREE_CPUS
+                else "threads were not measured"
+            )
+        )
+    if cpu_time is not None and profile.workload == "io" and cpu_time.system_share > 0.25:
+        notes.append(
+            f"{cpu_time.system_share:.0%} of a task's running time is kernel CPU time "
+            "(system calls): counted as GIL-free I/O, not CPU work"
+        )
     if m.warmup is None:
         notes.append("nothing was measured: the profile is the default plus your overrides")
     if tempered is not None:
@@ -413,12 +540,23 @@ def build_report(
         python=python,
         extrapolated=extrapolated,
         costs_source=detect_environment().costs.source if predictions else None,
+        free_cpus=_rounded(free),
+        contention=contention_report(m),
+        cpu_time=cpu_time,
+        memory=memory,
     )
 
 
 def _rounded_seconds(seconds: float, workers: int) -> float | None:
     """A setup figure, or None when no setup ran in that executor's workers."""
     return round(seconds, 6) if workers else None
+
+
+def _median_known(values: list[float | None], status: str) -> float | None:
+    known = [v for v in values if v is not None]
+    if status != "ok" or not known or len(known) != len(values):
+        return None
+    return round(statistics.median(known), 6)
 
 
 def _at_best_width(

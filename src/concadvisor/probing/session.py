@@ -47,6 +47,7 @@ from .protocol import (
     Done,
     Event,
     EventReader,
+    FreeCpus,
     Hello,
     InputsTaken,
     InternalError,
@@ -120,6 +121,11 @@ class ExecutorRecord:
     walls: list[float] = field(default_factory=list)
     cpus: list[float] = field(default_factory=list)
     queued: list[float] = field(default_factory=list)
+    #: User and system CPU seconds of each round (None: not told apart).
+    users: list[float | None] = field(default_factory=list)
+    systems: list[float | None] = field(default_factory=list)
+    #: The highest peak RSS of one worker process over the rounds (bytes; processes only).
+    peak_rss: int | None = None
     startup: float | None = None
     status: str | None = None  # None until a fault or a skip decides it
     reason: str | None = None
@@ -153,6 +159,8 @@ class Measurements:
     elapsed: float = 0.0
     runner_startup: float | None = None
     python: PythonInfo | None = None  # the runner's interpreter, GIL after the import
+    #: CPUs the runner got when it asked for all of them: "before" / "after" the main rounds.
+    free_cpus: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -384,7 +392,13 @@ class _Watch:
             record.walls.append(event.wall)
             record.cpus.append(event.cpu)
             record.queued.append(event.queued)
+            record.users.append(event.user)
+            record.systems.append(event.system)
+            if event.peak_rss is not None:
+                record.peak_rss = max(record.peak_rss or 0, event.peak_rss)
             self._enter("idle")
+        elif isinstance(event, FreeCpus):
+            self.m.free_cpus[event.when] = event.cpus
         elif isinstance(event, TrialFailed):
             record = records[event.executor]
             record.status = "failed"

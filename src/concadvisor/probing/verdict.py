@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..profile import Executor
@@ -21,11 +21,15 @@ from .stats import Summary, within_noise
 
 __all__ = [
     "NOISY_RELATIVE_SPREAD",
+    "PARALLEL_FREE_CPUS",
     "Decision",
     "Measured",
     "Verdict",
+    "at_best",
+    "comparable",
     "decide",
     "explain_gap",
+    "under_contention",
     "width_measured",
 ]
 
@@ -33,6 +37,8 @@ Verdict = Literal["confirmed", "contradicted", "inconclusive"]
 
 #: Above this spread/median, a tie says nothing.
 NOISY_RELATIVE_SPREAD = 0.2
+#: Below this many free CPUs, no parallel executor can show a speedup on CPU work.
+PARALLEL_FREE_CPUS = 1.5
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,34 @@ class Measured:
     workers: int | None = None
     #: Widths the width sweep measured it at (unbounded asyncio as the tasks it ran).
     swept: tuple[int, ...] = ()
+    #: Seconds per task at its best measured width (main rounds or sweep), and that width:
+    #: what :func:`decide` compares executors by when every ok result has one.
+    best: Summary | None = None
+    best_workers: int | None = None
+    best_speedup: float | None = None
+
+
+def at_best(result: Measured) -> Measured:
+    """``result`` as compared at its best measured width (itself when that is unknown)."""
+    if result.best is None:
+        return result
+    return replace(
+        result,
+        summary=result.best,
+        speedup=result.best_speedup,
+        workers=result.best_workers if result.best_workers is not None else result.workers,
+    )
+
+
+def comparable(results: list[Measured]) -> list[Measured]:
+    """Every result at its best measured width, if every ok one has that basis; else as is.
+
+    Mixing the two bases (seconds per task and seconds per round) would compare nothing.
+    """
+    ok = [r for r in results if r.status == "ok" and r.summary is not None]
+    if not ok or any(r.best is None for r in ok):
+        return results
+    return [at_best(r) for r in results]
 
 
 def width_measured(result: Measured | None, recommended_workers: int | None) -> bool:
@@ -148,9 +182,14 @@ def decide(
     task_seconds: float | None = None,
     recommended_workers: int | None = None,
 ) -> Decision:
-    """The verdict for ``recommended`` (with ``recommended_workers``) given every measurement."""
+    """The verdict for ``recommended`` (with ``recommended_workers``) given every measurement.
+
+    Executors are compared at their best measured widths (:func:`comparable`): the fastest
+    is the fastest of what each one did best, not of the widths planned before the sweep.
+    "confirmed" still needs the recommended width to have been measured.
+    """
     decision = _decide_executor(
-        results,
+        comparable(results),
         recommended,
         workload=workload,
         payload_bytes=payload_bytes,
@@ -265,3 +304,31 @@ def _decide_executor(
 def _s(result: Measured) -> Summary:
     assert result.summary is not None
     return result.summary
+
+
+def under_contention(
+    decision: Decision, free_cpus: float | None, usable_cpus: int, workload: str
+) -> Decision:
+    """``decision``, made inconclusive when too few CPUs were free for it to mean anything.
+
+    With fewer than :data:`PARALLEL_FREE_CPUS` CPUs free (of two or more usable), a
+    parallel executor could not have won on work that computes, so neither a confirmation
+    nor a contradiction among executors says anything.  Waiting work (``io``) overlaps
+    without free CPUs, and an inconclusive verdict stays as it is.
+    """
+    if (
+        free_cpus is None
+        or usable_cpus < 2
+        or free_cpus >= PARALLEL_FREE_CPUS
+        or workload == "io"
+        or decision.verdict == "inconclusive"
+    ):
+        return decision
+    return Decision(
+        "inconclusive",
+        f"only {free_cpus:.1f} CPUs were free, so no parallel executor could "
+        f"show its speedup (measured: {decision.reason})",
+        decision.fastest,
+        decision.fastest_clear,
+        decision.runner_up,
+    )
