@@ -150,7 +150,10 @@ def _settings_above(paths: Sequence[str], run: _Run) -> None:
     discovery): they apply to the files below it that no nearer configuration covers.
     Their tasks are not linted (the path given was not theirs)."""
     for raw in paths:
-        start = Path(os.path.abspath(raw))
+        try:
+            start = Path(os.path.abspath(raw))
+        except OSError:  # a relative path and no working directory: discovery said so
+            continue
         for directory in (start, *start.parents) if start.is_dir() else start.parents:
             if directory in run.settings:
                 break
