@@ -240,10 +240,17 @@ def _trial(
     left = deadline - time.monotonic()
     if needed > left:
         more = math.ceil(needed * SWEEP_ROUNDS - max(0.0, left))
+        width = key[0] or "unbounded"
+        done = len(ladder.samples.get(key, ()))
+        where = (
+            f"after {done} of {SWEEP_ROUNDS} rounds at width {width}"
+            if done
+            else f"before width {width}"
+        )
         writer.emit(
             SweepNote(
-                text=f"sweep: {ladder.executor} stopped before width {key[0] or 'unbounded'} "
-                f"(the budget ran out); about {max(1, more)} s more --budget would measure it"
+                text=f"sweep: {ladder.executor} stopped {where} (the budget ran out); about "
+                f"{max(1, more)} s more --budget would measure it"
             )
         )
         ladder.stopped = True
