@@ -32,7 +32,10 @@ _M = TypeVar("_M", bound=BaseModel)
 
 Confidence = Literal["low", "medium", "high"]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+#: ``defer_build``: advise() builds its results without validating them (see _trusted), so
+#: a model's validator and serializer are built on first use -- a dump, a validation, a
+#: schema -- and ``concadvisor advise`` printing text never pays for building them.
+_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 _SERIAL = Executor.SERIAL
 _VETO_TEXT: dict[Executor, str] = {e: f"veto {e.value}" for e in Executor}
