@@ -91,7 +91,7 @@ def _payload_ipc(f: Facts) -> Fired | None:
         return None
     proc = prediction.executors[PROCESSES]
     # The same batch with nothing to pickle: how much of the speedup the payload costs.
-    without = process_seconds(prediction.inputs._replace(payload_bytes=0), f.environment.costs)
+    without = process_seconds(prediction.inputs.but("payload_bytes", 0), f.environment.costs)
     lost = 1.0 - without.seconds / proc.seconds
     if lost < IPC_NOTICEABLE_SHARE:
         return None
@@ -128,8 +128,8 @@ def _tiny_tasks(f: Facts) -> Fired | None:
     extra = x.tasks * (costs.process_dispatch_seconds - costs.process_batched_dispatch_seconds)
     if extra < (UNBATCHED_SLOWDOWN - 1) * 0.8 * prediction.executors[PROCESSES].seconds:
         return None
-    one = process_seconds(x._replace(chunksize=1), costs).seconds
-    batched = process_seconds(x._replace(chunksize=max(2, x.chunksize)), costs).seconds
+    one = process_seconds(x.but("chunksize", 1), costs).seconds
+    batched = process_seconds(x.but("chunksize", max(2, x.chunksize)), costs).seconds
     if one < UNBATCHED_SLOWDOWN * batched:
         return None
     serial = prediction.serial_seconds
