@@ -246,8 +246,7 @@ def _recommendation(decision: Decision) -> Recommendation:
     reasons: list[Reason] = []
     warnings: list[Advisory] = []
     key_gain, key_message = 0.0, ""
-    for item in decision.fired:
-        rule, fired = item.rule, item.fired
+    for rule, fired in decision.fired:
         effects: list[str] = []
         note_text: str | None = None
         gain = 0.0  # how much this rule separates the winner from the runner-up

@@ -209,6 +209,11 @@ def as_profile(profile: TaskProfile | Mapping[str, Any]) -> TaskProfile:
     Raises :class:`pydantic.ValidationError` for an invalid mapping and :class:`TypeError`
     for anything that is neither a profile nor a mapping.
     """
+    if type(profile) is dict:
+        # The common case, checked first: validated in full, minus model_validate's
+        # Python-level wrapper and a copy (the validator does not keep the dict).
+        result: TaskProfile = TaskProfile.__pydantic_validator__.validate_python(profile)
+        return result
     if isinstance(profile, TaskProfile):
         return profile
     if isinstance(profile, Mapping):

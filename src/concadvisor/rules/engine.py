@@ -153,14 +153,15 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
             offload, offload_rule = candidate.executor, rule_id
             offload_part = candidate.part
             break
+    # Positional, in field order: keywords cost a dict per call.
     return Decision(
-        facts=facts,
-        fired=tuple(fired_rules),
-        scores=scores,
-        vetoes={executor: tuple(ids) for executor, ids in vetoes.items()},
-        executor=chosen,
-        offload=offload,
-        offload_rule=offload_rule,
-        offload_part=offload_part,
-        order=order,
+        facts,
+        tuple(fired_rules),
+        scores,
+        {executor: tuple(ids) for executor, ids in vetoes.items()},
+        chosen,
+        offload,
+        offload_rule,
+        offload_part,
+        order,
     )
