@@ -120,6 +120,43 @@ def test_commands_import_only_what_they_use(args: tuple[str, ...], absent: tuple
     assert _loaded(_modules_after(*args), *absent) == set()
 
 
+#: What ``concadvisor advise`` with flags does not need: a profile file's parsers, the
+#: calibration document (no cache file here: conftest points the cache at an empty
+#: directory), the probe's pools.  pickle and platform stay: multiprocessing (the start
+#: methods) and the machine fingerprint need them, and pydantic imports platform itself.
+ADVISE_NEEDS_NONE_OF = (
+    "tomllib",
+    "concadvisor.toml_input",
+    "concadvisor.profile_files",
+    "concadvisor.costs.document",
+    "concurrent.futures",
+    "logging",
+)
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",)])
+def test_advise_from_flags_imports_no_file_parser_nor_calibration_document(
+    extra: tuple[str, ...],
+) -> None:
+    modules = _modules_after("advise", "--workload", "io", "--tasks", "10", *extra)
+    assert "concadvisor.advice" in modules  # the watch works
+    assert _loaded(modules, *ADVISE_NEEDS_NONE_OF) == set()
+
+
+def test_advise_text_output_builds_no_result_model() -> None:
+    """The text path prints a Recommendation it built itself: no validator or serializer of
+    the result models is built (they are ``defer_build``); ``--json`` builds them."""
+    code = _MODULES_AFTER.rsplit("sys.stderr.write", 1)[0] + (
+        "from concadvisor import advice\n"
+        "models = (advice.Recommendation, advice.Reason, advice.RankedExecutor, advice.Advisory)\n"
+        "built = [m.__name__ for m in models if m.__pydantic_complete__]\n"
+        'sys.stderr.write("\\nMODULES " + " ".join(built) + "\\n")\n'
+    )
+    assert _modules_after("advise", "--workload", "io", code=code) == set()
+    built = _modules_after("advise", "--workload", "io", "--json", code=code)
+    assert "Recommendation" in built
+
+
 # -- the lazy public API ------------------------------------------------------------------
 
 

@@ -32,9 +32,14 @@ _M = TypeVar("_M", bound=BaseModel)
 
 Confidence = Literal["low", "medium", "high"]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+#: ``defer_build``: advise() builds its results without validating them (see _trusted), so
+#: a model's validator and serializer are built on first use -- a dump, a validation, a
+#: schema -- and ``concadvisor advise`` printing text never pays for building them.
+_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
-_SERIAL = Executor.SERIAL
+# Members looked up once: on Python 3.11 ``Executor.X`` goes through the enum machinery,
+# several times a local name's cost, on every advise() call.
+_SERIAL, _THREADS, _PROCESSES = Executor.SERIAL, Executor.THREADS, Executor.PROCESSES
 _VETO_TEXT: dict[Executor, str] = {e: f"veto {e.value}" for e in Executor}
 _OFFLOAD_TEXT: dict[Executor, str] = {e: f"offload {e.value}" for e in Executor}
 
@@ -217,13 +222,31 @@ def _recommendation(decision: Decision) -> Recommendation:
     chosen = decision.executor
     vetoes = decision.vetoes
     scores = decision.scores
-    viable = {e: e is _SERIAL or not vetoes[e] for e in decision.order}
-    runner_up = next((e for e in decision.order[1:] if viable[e]), None)
+    # One pass over the ranked executors: viability, the ranking's entries, the runner-up
+    # (the best viable one after the choice) and the best runner's score for _confidence.
+    viable: dict[Executor, bool] = {}
+    ranking: list[RankedExecutor] = []
+    runner_up: Executor | None = None
+    best_runner: float | None = None
+    for e in decision.order:
+        ok = e is _SERIAL or not vetoes[e]
+        viable[e] = ok
+        score = scores[e]
+        ranking.append(
+            _trusted(
+                RankedExecutor,
+                {"executor": e, "score": score, "viable": ok, "vetoed_by": vetoes[e]},
+            )
+        )
+        if ok and e is not chosen:
+            if runner_up is None:
+                runner_up = e
+            if best_runner is None or score > best_runner:
+                best_runner = score
     reasons: list[Reason] = []
     warnings: list[Advisory] = []
     key_gain, key_message = 0.0, ""
-    for item in decision.fired:
-        rule, fired = item.rule, item.fired
+    for rule, fired in decision.fired:
         effects: list[str] = []
         note_text: str | None = None
         gain = 0.0  # how much this rule separates the winner from the runner-up
@@ -284,13 +307,6 @@ def _recommendation(decision: Decision) -> Recommendation:
         if offload is not None
         else None
     )
-    ranking = [
-        _trusted(
-            RankedExecutor,
-            {"executor": e, "score": scores[e], "viable": viable[e], "vetoed_by": vetoes[e]},
-        )
-        for e in decision.order
-    ]
     profile = facts.profile
     prediction = predicted(facts)
     speedups: dict[str, float] | None = None
@@ -317,12 +333,12 @@ def _recommendation(decision: Decision) -> Recommendation:
             "workers": workers,
             "offload_workers": offload_workers,
             "chunksize": (
-                chunksize_for(profile.tasks, workers) if executor is Executor.PROCESSES else None
+                chunksize_for(profile.tasks, workers) if executor is _PROCESSES else None
             ),
             "ranking": ranking,
             "reasons": reasons,
             "warnings": warnings,
-            "confidence": _confidence(decision, viable),
+            "confidence": _confidence(decision, best_runner),
             "summary": _summary(decision, workers, key_message, speedups),
             "snippet": snippet,
             "profile": profile,
@@ -333,11 +349,10 @@ def _recommendation(decision: Decision) -> Recommendation:
     )
 
 
-def _confidence(decision: Decision, viable: dict[Executor, bool]) -> Confidence:
-    scores = decision.scores
-    best = scores[decision.executor]
-    runners = [scores[e] for e in decision.order[1:] if viable[e]]
-    margin = best - max(runners) if runners else float("inf")
+def _confidence(decision: Decision, best_runner: float | None) -> Confidence:
+    """How clearly the choice beats ``best_runner``, the best viable runner's score."""
+    best = decision.scores[decision.executor]
+    margin = best - best_runner if best_runner is not None else float("inf")
     level: Confidence = "high" if margin >= 2.5 else "medium" if margin >= 1.5 else "low"
     profile = decision.facts.profile
     if level == "high" and profile.workload == "mixed" and profile.cpu_fraction is None:
@@ -347,11 +362,11 @@ def _confidence(decision: Decision, viable: dict[Executor, bool]) -> Confidence:
 
 def _what(executor: Executor, workers: int) -> str:
     """The choice in words, with its pool size."""
-    if executor is Executor.SERIAL:
+    if executor is _SERIAL:
         return "Run the tasks one after another on one thread"
-    if executor is Executor.THREADS:
+    if executor is _THREADS:
         return f"Use a thread pool of {workers}"
-    if executor is Executor.PROCESSES:
+    if executor is _PROCESSES:
         return f"Use a process pool of {workers}"
     return f"Use asyncio coroutines, at most {workers} at once"
 
@@ -360,7 +375,7 @@ def _summary(decision: Decision, workers: int, key: str, speedups: dict[str, flo
     executor = decision.executor
     what = _what(executor, workers)
     # The model predicts one executor at a time: no quote for a combination (offload).
-    if speedups is not None and executor is not Executor.SERIAL and decision.offload is None:
+    if speedups is not None and executor is not _SERIAL and decision.offload is None:
         what += f" ({format_speedup(speedups[executor.value])} predicted)"
     if decision.offload is not None:
         what += (

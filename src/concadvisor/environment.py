@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import platform
 import sys
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -243,12 +244,17 @@ def _gil_disabled() -> bool:
 
 
 def _has_interpreter_pool() -> bool:
-    """InterpreterPoolExecutor can be imported here (looked up, not imported: no cost)."""
+    """InterpreterPoolExecutor can be imported here (looked up, not imported: no cost).
+
+    ``find_spec("concurrent.futures.interpreter")`` would import ``concurrent.futures``
+    (and logging) to search it: the submodule is looked for in its package's directory.
+    """
     try:
-        return (
-            importlib.util.find_spec("concurrent.futures.interpreter") is not None
-            and importlib.util.find_spec("_interpreters") is not None
-        )
+        if importlib.util.find_spec("_interpreters") is None:
+            return False
+        package = importlib.util.find_spec("concurrent.futures")
+        where = None if package is None else package.submodule_search_locations
+        return where is not None and PathFinder.find_spec("interpreter", list(where)) is not None
     except (ImportError, ValueError):
         return False
 

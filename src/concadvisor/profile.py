@@ -63,13 +63,17 @@ class Executor(str, Enum):
     #: ``concurrent.futures.InterpreterPoolExecutor`` (3.14+, PEP 734).
     INTERPRETERS = "interpreters"
 
-    def __str__(self) -> str:
-        return self.value
-
     # Enum hashes the member *name* in Python code; hashing the value in C is several times
     # faster (executors key every score table) and agrees with str equality:
     # ``Executor.THREADS == "threads"`` and now ``hash(Executor.THREADS) == hash("threads")``.
     __hash__ = str.__hash__
+
+    # A member *is* its value as a str, so the str's own text is the value: read in C,
+    # rather than through Enum's Python-level ``value`` property and a Python ``__str__``
+    # (both run several times per advise() call).
+    __str__ = str.__str__
+
+    value = property(str.__str__)
 
 
 class TaskProfile(BaseModel):
@@ -205,6 +209,11 @@ def as_profile(profile: TaskProfile | Mapping[str, Any]) -> TaskProfile:
     Raises :class:`pydantic.ValidationError` for an invalid mapping and :class:`TypeError`
     for anything that is neither a profile nor a mapping.
     """
+    if type(profile) is dict:
+        # The common case, checked first: validated in full, minus model_validate's
+        # Python-level wrapper and a copy (the validator does not keep the dict).
+        result: TaskProfile = TaskProfile.__pydantic_validator__.validate_python(profile)
+        return result
     if isinstance(profile, TaskProfile):
         return profile
     if isinstance(profile, Mapping):

@@ -77,13 +77,14 @@ def add_profile_flags(
 
 def profile_data(args: argparse.Namespace) -> dict[str, Any]:
     """``--profile FILE`` (and ``--task NAME``) with the field flags layered on top."""
-    from .commands import UsageError
-    from .profile_files import load_profile_data
-
     data: dict[str, Any] = {}
     if args.profile is not None:
+        from .profile_files import load_profile_data  # json, tomllib: only for a file
+
         data.update(load_profile_data(args.profile, args.task))
     elif args.task is not None:
+        from .commands import UsageError
+
         raise UsageError("--task needs --profile FILE")
     data.update(profile_overrides(args))
     return data

@@ -16,6 +16,8 @@ from .profile import Executor, StartMethod, Workload
 
 __all__ = ["render_snippet"]
 
+_new_tuple = tuple.__new__
+
 
 def _header(executor: Executor, name: str, tasks: int) -> str:
     return f'"""Run {tasks} x {name!r} ({executor.value}), as suggested by concadvisor."""\n\n'
@@ -38,8 +40,11 @@ def render_snippet(
     ``start_method`` is set only when the profile asked for a specific one; the snippet then
     passes it as ``mp_context``; ``chunksize`` only when a probe measured the best one.
     """
-    request = SnippetRequest(
-        offload, workers, offload_workers, tasks, workload, task_group, start_method, chunksize
+    # tuple.__new__ in field order: the NamedTuple's Python-level __new__ costs as much as
+    # the cached body's lookup, on every advise() call.
+    request = _new_tuple(
+        SnippetRequest,
+        (offload, workers, offload_workers, tasks, workload, task_group, start_method, chunksize),
     )
     return _header(executor, name, tasks) + _body(executor, request)
 

@@ -26,6 +26,7 @@ __all__ = [
     "suggest_offload_workers",
     "suggest_widths",
     "suggest_workers",
+    "widths_for",
 ]
 
 #: Thread pool size cap for I/O work; beyond it, threads cost memory and switches for
@@ -34,6 +35,16 @@ THREAD_IO_CAP: Final = 64
 
 #: Concurrency limit cap for coroutines (the semaphore in the snippet).
 ASYNC_CONCURRENCY_CAP: Final = 500
+
+# Members looked up once: on Python 3.11 ``Executor.X`` costs a class-attribute lookup through
+# the enum machinery, several times a local name's cost, and these lines run on every advise().
+_SERIAL, _THREADS, _PROCESSES, _ASYNCIO, _INTERPRETERS = (
+    Executor.SERIAL,
+    Executor.THREADS,
+    Executor.PROCESSES,
+    Executor.ASYNCIO,
+    Executor.INTERPRETERS,
+)
 
 
 class Sizing(Protocol):
@@ -94,11 +105,11 @@ def suggest_workers(executor: Executor, facts: Sizing, offload: Executor | None 
     serial."""
     profile = facts.profile
     tasks = profile.tasks
-    if executor is Executor.SERIAL:
+    if executor is _SERIAL:
         return 1
-    if executor is Executor.PROCESSES or executor is Executor.INTERPRETERS:
+    if executor is _PROCESSES or executor is _INTERPRETERS:
         return max(1, min(facts.cpus, tasks))
-    if executor is Executor.THREADS:
+    if executor is _THREADS:
         if profile.workload == "cpu":
             return max(1, min(facts.cpus, tasks))
         cpus = 1 if facts.gil_bound and offload is None else facts.cpus
@@ -110,13 +121,19 @@ def suggest_workers(executor: Executor, facts: Sizing, offload: Executor | None 
 
 def suggest_widths(profile: TaskProfile, environment: Environment) -> Widths:
     """Every pool's suggested width for ``profile`` in ``environment`` (with its overrides)."""
-    facts = _Sizing(
-        profile, environment.cpus, not profile.releases_gil and not environment.free_threaded
+    return widths_for(
+        _Sizing(
+            profile, environment.cpus, not profile.releases_gil and not environment.free_threaded
+        )
     )
+
+
+def widths_for(facts: Sizing) -> Widths:
+    """Every pool's suggested width for what ``facts`` says (a rule's Facts will do)."""
     return Widths(
-        suggest_workers(Executor.THREADS, facts),
-        suggest_workers(Executor.PROCESSES, facts),
-        suggest_workers(Executor.ASYNCIO, facts),
+        suggest_workers(_THREADS, facts),
+        suggest_workers(_PROCESSES, facts),
+        suggest_workers(_ASYNCIO, facts),
     )
 
 

@@ -9,22 +9,34 @@
 
 Only :mod:`.calibration` runs anything; everything else is pure and cheap.
 
-The model's names are loaded on first use: the executor registry imports :mod:`.inputs`,
-and the model imports the registry, so importing this package must not import the model.
+The model's and the cache's names are loaded on first use: the executor registry imports
+:mod:`.inputs`, and the model imports the registry, so importing this package must not
+import the model.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .cache import CalibrationCacheWarning, cache_dir, cache_path, load_cached_costs
 from .machine import DEFAULT_COSTS, MachineCosts, machine_fingerprint
 
 if TYPE_CHECKING:
+    from .cache import CalibrationCacheWarning, cache_dir, cache_path, load_cached_costs
     from .inputs import ExecutorPrediction
     from .model import Prediction, predict
 
-_LAZY = {"ExecutorPrediction": "inputs", "Prediction": "model", "predict": "model"}
+#: Names loaded on first use.  The cache module is among them: importing this package (as
+#: ``environment`` does, for :mod:`.machine`) must not import it, the calibration document's
+#: pydantic models and json, which only a run that finds a cache file needs.
+_LAZY = {
+    "CalibrationCacheWarning": "cache",
+    "cache_dir": "cache",
+    "cache_path": "cache",
+    "load_cached_costs": "cache",
+    "ExecutorPrediction": "inputs",
+    "Prediction": "model",
+    "predict": "model",
+}
 
 
 def __getattr__(name: str) -> Any:

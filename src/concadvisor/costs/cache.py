@@ -18,20 +18,19 @@ machine's figures) is ignored with one :class:`CalibrationCacheWarning` line.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from .document import CACHE_FORMAT, CalibrationDocument
 from .machine import MachineCosts, machine_fingerprint
 
+if TYPE_CHECKING:  # imported where a file is read: every command looks, few find one
+    from .document import CalibrationDocument
+
 __all__ = [
-    "CACHE_FORMAT",
     "MAX_CACHE_BYTES",
     "CalibrationCacheWarning",
     "cache_dir",
@@ -123,6 +122,12 @@ def _read_bounded(path: Path) -> bytes | None:
 
 def _parse(raw: bytes, fingerprint: str) -> CalibrationDocument:
     """The validated document in ``raw``; raises :class:`_Unusable` saying what is wrong."""
+    import json
+
+    from pydantic import ValidationError
+
+    from .document import CACHE_FORMAT, CalibrationDocument
+
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

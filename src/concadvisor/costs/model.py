@@ -98,12 +98,13 @@ class Prediction(NamedTuple):
 # The formulas (one per executor, in concadvisor.executors) are written for speed --
 # advise() runs them on every call that knows task_seconds: conditional expressions
 # instead of max(), ceil(n / k) as -(-n // k).
+_SERIAL = Executor.SERIAL  # looked up once: ``Executor.X`` is a slow lookup on 3.11
 
 
 def predict_inputs(x: Inputs, costs: MachineCosts) -> Prediction:
     """Apply every executor's formula to plain inputs (pool widths of at least 1)."""
     executors = {entry.executor: entry.cost(x, costs) for entry in REGISTRY}
-    serial = executors[Executor.SERIAL].seconds
+    serial = executors[_SERIAL].seconds
     return Prediction(serial, executors, costs.source, x)
 
 
@@ -194,4 +195,4 @@ def format_speedup(value: float) -> str:
 
 def describe(item: ExecutorPrediction) -> str:
     """``"processes: ~1.8x predicted"`` -- how reasons quote a prediction."""
-    return f"{item.executor}: {format_speedup(item.speedup)} predicted"
+    return f"{item.executor.value}: {format_speedup(item.speedup)} predicted"

@@ -8,13 +8,16 @@ from ..profile import Executor
 from ._code import CPU, IO, main_guard, pool_args
 from .base import ExecutorSpec, SnippetRequest
 
+#: Looked up once: the formula runs on every advise() call (``Executor.X`` is a slow lookup).
+_EXECUTOR = Executor.ASYNCIO
+
 
 def asyncio_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
     """asyncio: ``max(span, loop)`` for awaited I/O, ``n (t + d_async)`` for sync code."""
     n, t = x.tasks, x.task_seconds
     if not x.awaits_io:
         seconds = n * (t + costs.asyncio_dispatch_seconds)
-        return ExecutorPrediction(Executor.ASYNCIO, 1, seconds, n * t / seconds, 0.0, n * t)
+        return ExecutorPrediction(_EXECUTOR, 1, seconds, n * t / seconds, 0.0, n * t)
     k = x.concurrency if x.concurrency < n else n
     span = -(-n // k) * t
     compute = n * x.cpu_share * t
@@ -25,7 +28,7 @@ def asyncio_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
     )
     seconds = span if span > loop else loop
     ideal = span if span > compute else compute
-    return ExecutorPrediction(Executor.ASYNCIO, k, seconds, n * t / seconds, 0.0, ideal)
+    return ExecutorPrediction(_EXECUTOR, k, seconds, n * t / seconds, 0.0, ideal)
 
 
 def _task(r: SnippetRequest) -> tuple[list[str], str, str, str, str]:

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from ..environment import Environment
 
 
+#: Looked up once: the formula runs on every advise() call (``Executor.X`` is a slow lookup).
+_EXECUTOR = Executor.INTERPRETERS
+
+
 def interpreter_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
     """Interpreters: ``k s_i + max(parent, span, cpu)``, the process formula's shape.
 
@@ -46,9 +50,7 @@ def interpreter_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
     seconds = startup + busiest
     ideal_span, ideal_cpu = rounds * t, n * c * t / p
     ideal = ideal_span if ideal_span > ideal_cpu else ideal_cpu
-    return ExecutorPrediction(
-        Executor.INTERPRETERS, k, seconds, n * t / seconds, startup, ideal, ipc
-    )
+    return ExecutorPrediction(_EXECUTOR, k, seconds, n * t / seconds, startup, ideal, ipc)
 
 
 def interpreter_snippet(r: SnippetRequest) -> str:

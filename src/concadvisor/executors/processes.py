@@ -9,6 +9,9 @@ from ..workers import chunksize_for
 from ._code import main_guard, pool_args, sync_body
 from .base import ExecutorSpec, SnippetRequest
 
+#: Looked up once: the formula runs on every advise() call (``Executor.X`` is a slow lookup).
+_EXECUTOR = Executor.PROCESSES
+
 
 def process_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
     """Processes: ``k s_m + max(parent, span, cpu)`` (see :mod:`concadvisor.costs.model`)."""
@@ -34,7 +37,7 @@ def process_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
     seconds = startup + busiest
     ideal_span, ideal_cpu = rounds * t, n * c * t / p
     ideal = ideal_span if ideal_span > ideal_cpu else ideal_cpu
-    return ExecutorPrediction(Executor.PROCESSES, k, seconds, n * t / seconds, startup, ideal, ipc)
+    return ExecutorPrediction(_EXECUTOR, k, seconds, n * t / seconds, startup, ideal, ipc)
 
 
 def process_snippet(r: SnippetRequest) -> str:

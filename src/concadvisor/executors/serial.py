@@ -8,11 +8,14 @@ from ..profile import Executor
 from ._code import main_guard, sync_body
 from .base import ExecutorSpec, SnippetRequest
 
+#: Looked up once: the formula runs on every advise() call (``Executor.X`` is a slow lookup).
+_EXECUTOR = Executor.SERIAL
+
 
 def serial_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
     """serial: ``T = n t``, the yardstick every speedup divides."""
     serial = x.tasks * x.task_seconds
-    return ExecutorPrediction(Executor.SERIAL, 1, serial, 1.0, 0.0, serial)
+    return ExecutorPrediction(_EXECUTOR, 1, serial, 1.0, 0.0, serial)
 
 
 def serial_snippet(r: SnippetRequest) -> str:

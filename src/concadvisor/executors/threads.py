@@ -8,6 +8,9 @@ from ..profile import Executor
 from ._code import CPU, IO, main_guard, pool_args, sync_body
 from .base import ExecutorSpec, SnippetRequest
 
+#: Looked up once: the formula runs on every advise() call (``Executor.X`` is a slow lookup).
+_EXECUTOR = Executor.THREADS
+
 
 def thread_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
     """Threads: ``k s_thread + max(span, locked)`` (see :mod:`concadvisor.costs.model`)."""
@@ -24,7 +27,7 @@ def thread_seconds(x: Inputs, costs: MachineCosts) -> ExecutorPrediction:
     startup = k * costs.thread_start_seconds if x.include_startup else 0.0
     seconds = startup + (span if span > locked else locked)
     ideal = span if span > compute else compute
-    return ExecutorPrediction(Executor.THREADS, k, seconds, n * t / seconds, startup, ideal)
+    return ExecutorPrediction(_EXECUTOR, k, seconds, n * t / seconds, startup, ideal)
 
 
 def thread_snippet(r: SnippetRequest) -> str:

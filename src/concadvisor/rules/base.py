@@ -45,9 +45,24 @@ __all__ = [
 ALL_EXECUTORS: tuple[Executor, ...] = EXECUTORS
 
 
+#: id(environment) -> (environment, its available executors).  The entry keeps the
+#: environment alive, so its id cannot be reused while it is cached; environments are
+#: immutable and few (the detected one and its override variants), so every advise() call
+#: after the first with an environment asks the registry nothing.
+_AVAILABLE: dict[int, tuple[Environment, tuple[Executor, ...]]] = {}
+_AVAILABLE_MAX = 256
+
+
 def available_executors(environment: Environment) -> tuple[Executor, ...]:
     """The executors that exist on the interpreter ``environment`` describes, in order."""
-    return tuple(entry.executor for entry in available(environment))
+    hit = _AVAILABLE.get(id(environment))
+    if hit is not None and hit[0] is environment:
+        return hit[1]
+    result = tuple(entry.executor for entry in available(environment))
+    if len(_AVAILABLE) >= _AVAILABLE_MAX:
+        _AVAILABLE.clear()
+    _AVAILABLE[id(environment)] = (environment, result)
+    return result
 
 
 _CODE_RE = re.compile(r"^CA\d{3}$")

@@ -14,17 +14,31 @@ from .thresholds import (
     predicted,
 )
 
+# Effects that never change are built once (a rule that fires builds only its message).
+_NOT_PICKLABLE = fire(
+    "The callable, its arguments or its results cannot be pickled: a process pool "
+    "cannot send them to its workers, nor an InterpreterPoolExecutor to its "
+    "sub-interpreters.",
+    Veto(PROCESSES),
+    Veto(INTERPRETERS),
+)
+_START_COST_EFFECTS = (Score(PROCESSES, -3),)
+_IPC_HEAVY_EFFECTS = (Score(PROCESSES, -4),)
+_IPC_NOTICEABLE_SCORE = Score(PROCESSES, -1)
+_PROCESSES_ONLY = only(PROCESSES)
+_TINY_TASKS_EFFECTS = (
+    Score(PROCESSES, -1),
+    Note(
+        "Batch the tasks: pool.map(func, items, chunksize=...) sends many per message.",
+        when=_PROCESSES_ONLY,
+    ),
+)
+
 
 def _not_picklable(f: Facts) -> Fired | None:
     if f.profile.picklable:
         return None
-    return fire(
-        "The callable, its arguments or its results cannot be pickled: a process pool "
-        "cannot send them to its workers, nor an InterpreterPoolExecutor to its "
-        "sub-interpreters.",
-        Veto(PROCESSES),
-        Veto(INTERPRETERS),
-    )
+    return _NOT_PICKLABLE
 
 
 def _interpreters_vs_processes(f: Facts) -> Fired | None:
@@ -74,11 +88,11 @@ def _start_cost(f: Facts) -> Fired | None:
     if gain >= 2 * start:
         return None
     saved = f"at most {seconds(gain)} saved" if gain > 0 else "nothing saved"
-    return fire(
+    return Fired(
         f"Starting {proc.workers} worker processes with '{f.start_method}' costs about "
         f"{seconds(start)}, against {saved} on a {seconds(prediction.serial_seconds)} "
         f"batch ({describe(proc)}).",
-        Score(PROCESSES, -3),
+        _START_COST_EFFECTS,
     )
 
 
@@ -91,7 +105,7 @@ def _payload_ipc(f: Facts) -> Fired | None:
         return None
     proc = prediction.executors[PROCESSES]
     # The same batch with nothing to pickle: how much of the speedup the payload costs.
-    without = process_seconds(prediction.inputs._replace(payload_bytes=0), f.environment.costs)
+    without = process_seconds(prediction.inputs.but("payload_bytes", 0), f.environment.costs)
     lost = 1.0 - without.seconds / proc.seconds
     if lost < IPC_NOTICEABLE_SHARE:
         return None
@@ -101,17 +115,14 @@ def _payload_ipc(f: Facts) -> Fired | None:
         f"work) costs {lost:.0%} of the batch time"
     )
     if lost >= IPC_HEAVY_SHARE:
-        return fire(
-            f"Processes pay for inter-process communication: {found}.",
-            Score(PROCESSES, -4),
-        )
+        return Fired(f"Processes pay for inter-process communication: {found}.", _IPC_HEAVY_EFFECTS)
     return fire(
         f"Inter-process communication is noticeable: {found}.",
-        Score(PROCESSES, -1),
+        _IPC_NOTICEABLE_SCORE,
         Warn(
             f"{found[0].upper()}{found[1:]}; send less (paths, ids, shared memory) or do "
             "more work per task.",
-            when=only(PROCESSES),
+            when=_PROCESSES_ONLY,
         ),
     )
 
@@ -128,21 +139,17 @@ def _tiny_tasks(f: Facts) -> Fired | None:
     extra = x.tasks * (costs.process_dispatch_seconds - costs.process_batched_dispatch_seconds)
     if extra < (UNBATCHED_SLOWDOWN - 1) * 0.8 * prediction.executors[PROCESSES].seconds:
         return None
-    one = process_seconds(x._replace(chunksize=1), costs).seconds
-    batched = process_seconds(x._replace(chunksize=max(2, x.chunksize)), costs).seconds
+    one = process_seconds(x.but("chunksize", 1), costs).seconds
+    batched = process_seconds(x.but("chunksize", max(2, x.chunksize)), costs).seconds
     if one < UNBATCHED_SLOWDOWN * batched:
         return None
     serial = prediction.serial_seconds
-    return fire(
+    return Fired(
         f"Tasks of {seconds(x.task_seconds)} are short against a process pool's per-task "
         f"dispatch ({seconds(costs.process_dispatch_seconds)}): processes: "
         f"{format_speedup(serial / one)} predicted one task per message, "
         f"{format_speedup(serial / batched)} batched (chunksize).",
-        Score(PROCESSES, -1),
-        Note(
-            "Batch the tasks: pool.map(func, items, chunksize=...) sends many per message.",
-            when=only(PROCESSES),
-        ),
+        _TINY_TASKS_EFFECTS,
     )
 
 

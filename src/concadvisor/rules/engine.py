@@ -37,6 +37,7 @@ SIMPLICITY: tuple[Executor, ...] = (
     Executor.INTERPRETERS,
 )
 _SIMPLICITY_INDEX = {executor: i for i, executor in enumerate(SIMPLICITY)}
+_SERIAL = Executor.SERIAL  # looked up once: ``Executor.X`` is a slow lookup on 3.11
 
 
 class FiredRule(NamedTuple):
@@ -65,13 +66,18 @@ class Decision(NamedTuple):
     order: tuple[Executor, ...]
 
     def viable(self, executor: Executor) -> bool:
-        return executor is Executor.SERIAL or not self.vetoes[executor]
+        return executor is _SERIAL or not self.vetoes[executor]
 
     def applies(self, when: frozenset[Executor] | None) -> bool:
         """Whether a Warn/Note limited to ``when`` applies to this decision."""
         if when is None:
             return True
         return self.executor in when or (self.offload is not None and self.offload in when)
+
+
+#: ``tuple.__new__``: builds a FiredRule without the Python-level ``__new__`` NamedTuple
+#: generates (one per fired rule per call).
+_new_tuple = tuple.__new__
 
 
 def merge_rules(extra: Iterable[Rule] | None) -> tuple[Rule, ...]:
@@ -104,7 +110,7 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
             continue
         if not isinstance(fired, Fired):
             raise RuleError(f"rule {rule.id} returned {type(fired).__name__}, not Fired")
-        fired_rules.append(FiredRule(rule, fired))
+        fired_rules.append(_new_tuple(FiredRule, (rule, fired)))
         rule_id = rule.id
         for effect in fired.effects:
             # Exact-type dispatch (subclasses fall through to the isinstance checks): this
@@ -115,7 +121,7 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
             elif kind is Warn or kind is Note:
                 pass
             elif isinstance(effect, Veto):
-                if effect.executor is not Executor.SERIAL:
+                if effect.executor is not _SERIAL:
                     vetoes[effect.executor].append(rule_id)
             elif isinstance(effect, Offload):
                 offloads.append((rule_id, effect))
@@ -128,7 +134,7 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
     # keys are built inline (a key function would cost a Python call per executor).
     ranked = sorted(
         (
-            executor is not Executor.SERIAL and bool(vetoes[executor]),
+            executor is not _SERIAL and bool(vetoes[executor]),
             -scores[executor],
             _SIMPLICITY_INDEX[executor],
             executor,
@@ -142,19 +148,20 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
     offload_rule: str | None = None
     offload_part: Literal["cpu", "io"] | None = None
     for rule_id, candidate in offloads:
-        usable = candidate.executor is Executor.SERIAL or not vetoes[candidate.executor]
+        usable = candidate.executor is _SERIAL or not vetoes[candidate.executor]
         if chosen in candidate.primary and candidate.executor is not chosen and usable:
             offload, offload_rule = candidate.executor, rule_id
             offload_part = candidate.part
             break
+    # Positional, in field order: keywords cost a dict per call.
     return Decision(
-        facts=facts,
-        fired=tuple(fired_rules),
-        scores=scores,
-        vetoes={executor: tuple(ids) for executor, ids in vetoes.items()},
-        executor=chosen,
-        offload=offload,
-        offload_rule=offload_rule,
-        offload_part=offload_part,
-        order=order,
+        facts,
+        tuple(fired_rules),
+        scores,
+        {executor: tuple(ids) for executor, ids in vetoes.items()},
+        chosen,
+        offload,
+        offload_rule,
+        offload_part,
+        order,
     )

@@ -37,6 +37,12 @@ _IN_EVENT_LOOP = fire(
 )
 
 
+# Effects that never change are built once (a rule that fires builds only its message).
+_SYNC_CODE_EFFECTS = (Score(THREADS, 2.5),)
+_MANY_IO_SCORES = (Score(ASYNCIO, 2), Score(THREADS, -1), Score(PROCESSES, -1))
+_THREADS_ONLY = only(THREADS)
+
+
 def _coroutines_with_async_libraries(f: Facts) -> Fired | None:
     p = f.profile
     if not (f.does_io and f.many and p.async_libraries):
@@ -64,10 +70,10 @@ def _sync_code_keeps_threads(f: Facts) -> Fired | None:
     p = f.profile
     if not (f.does_io and f.many) or p.already_async or p.refactor_tolerance == "high":
         return None
-    return fire(
+    return Fired(
         f"The existing code does synchronous I/O and refactoring tolerance is "
         f"'{p.refactor_tolerance}': a thread pool runs it concurrently unchanged.",
-        Score(THREADS, 2.5),
+        _SYNC_CODE_EFFECTS,
     )
 
 
@@ -77,13 +83,11 @@ def _many_concurrent_io(f: Facts) -> Fired | None:
     return fire(
         f"{f.tasks} concurrent I/O tasks: a coroutine costs a few KiB and a cheap switch, an "
         "OS thread a stack reservation and a kernel context switch.",
-        Score(ASYNCIO, 2),
-        Score(THREADS, -1),
-        Score(PROCESSES, -1),
+        *_MANY_IO_SCORES,
         Warn(
             f"Keep the thread pool bounded (about {THREAD_IO_CAP} workers) and queue the "
             f"{f.tasks} tasks; one thread per task does not scale.",
-            when=only(THREADS),
+            when=_THREADS_ONLY,
         ),
     )
 

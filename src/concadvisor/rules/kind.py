@@ -35,6 +35,10 @@ _ONE_USABLE_CPU = fire(
 )
 
 
+# Effects that never change are built once (a rule that fires builds only its message).
+_PROCESSES_FOR_CPU = (Score(PROCESSES, 4),)
+
+
 def _simplest_first(f: Facts) -> Fired | None:
     return _SIMPLEST
 
@@ -58,10 +62,10 @@ def _gil_serialises_python_cpu(f: Facts) -> Fired | None:
 def _processes_for_cpu(f: Facts) -> Fired | None:
     if f.workload != "cpu" or not f.many or f.cpus < 2 or not f.gil_bound:
         return None
-    return fire(
+    return Fired(
         f"CPU-bound Python code: each process has its own interpreter and GIL, so "
         f"{min(f.cpus, f.tasks)} processes can compute in parallel on {f.cpus} usable CPUs.",
-        Score(PROCESSES, 4),
+        _PROCESSES_FOR_CPU,
     )
 
 

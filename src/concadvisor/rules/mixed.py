@@ -27,6 +27,15 @@ _BLOCKING_STALLS_LOOP = fire(
 )
 
 
+# Effects that never change are built once (a rule that fires builds only its message).
+_OFFLOAD_TO_PROCESSES = fire(
+    "Mixed work: the I/O part runs concurrently and the pure-Python CPU part goes to "
+    "a process pool, where it runs in parallel without blocking the I/O.",
+    Offload(PROCESSES, only(ASYNCIO, THREADS)),
+)
+_OFFLOAD_TO_THREADS = (Offload(THREADS, only(ASYNCIO)),)
+
+
 def _cpu_part_matters(f: Facts) -> bool:
     fraction = f.profile.cpu_fraction
     return f.workload == "mixed" and (fraction is None or fraction >= NEGLIGIBLE_CPU_FRACTION)
@@ -37,19 +46,15 @@ def _offload_cpu_part(f: Facts) -> Fired | None:
         return None
     p = f.profile
     if f.gil_bound and p.picklable and f.cpus >= 2:
-        return fire(
-            "Mixed work: the I/O part runs concurrently and the pure-Python CPU part goes to "
-            "a process pool, where it runs in parallel without blocking the I/O.",
-            Offload(PROCESSES, only(ASYNCIO, THREADS)),
-        )
+        return _OFFLOAD_TO_PROCESSES
     why = (
         "it releases the GIL, so threads run it in parallel"
         if not f.gil_bound and f.cpus >= 2
         else "that keeps the event loop responsive even without parallelism"
     )
-    return fire(
+    return Fired(
         f"Mixed work: the CPU part is handed to threads from the event loop ({why}).",
-        Offload(THREADS, only(ASYNCIO)),
+        _OFFLOAD_TO_THREADS,
     )
 
 

@@ -7,14 +7,14 @@ from ._helpers import ASYNCIO, INTERPRETERS, PROCESSES, SERIAL, THREADS, seconds
 from .base import Facts, Fired, Rule, Score, Warn, fire
 from .thresholds import ONE_MACHINE_BYTES, ONE_MACHINE_CPU_SECONDS, SHORT_BATCH_SECONDS, predicted
 
+_SINGLE_TASK = fire("One task: there is nothing to run at the same time.", Score(SERIAL, 6))
+_SHORT_BATCH_EFFECTS = (Score(SERIAL, 5),)
+
 
 def _single_task(f: Facts) -> Fired | None:
     if f.many:
         return None
-    return fire(
-        "One task: there is nothing to run at the same time.",
-        Score(SERIAL, 6),
-    )
+    return _SINGLE_TASK
 
 
 def _short_batch(f: Facts) -> Fired | None:
@@ -40,10 +40,10 @@ def _short_batch(f: Facts) -> Fired | None:
         gain = f"the best pool saves about {seconds(saved)} ({describe(best)})"
     else:
         gain = "no pool is predicted to be faster"
-    return fire(
+    return Fired(
         f"The whole batch takes about {total} serially and {gain}: starting a pool and "
         "dispatching to it costs about as much as it saves, and nobody waits for the rest.",
-        Score(SERIAL, 5),
+        _SHORT_BATCH_EFFECTS,
     )
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from ..costs.inputs import Inputs
 from ..costs.model import Prediction, predict_inputs
-from ..workers import chunksize_for, suggest_widths
+from ..workers import chunksize_for, widths_for
 
 if TYPE_CHECKING:
     from .base import Facts
@@ -66,7 +66,7 @@ def predicted(facts: Facts) -> Prediction | None:
     result: Prediction | None = None
     if profile.task_seconds is not None:
         environment = facts.environment
-        widths = suggest_widths(profile, environment)
+        widths = widths_for(facts)  # Facts has what sizing reads: no second copy of it
         x = Inputs.build(
             profile=profile,
             environment=environment,
