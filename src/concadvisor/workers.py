@@ -89,6 +89,8 @@ def suggest_workers(executor: Executor, facts: Sizing, offload: Executor | None 
         return 1
     if executor is Executor.PROCESSES or executor is Executor.INTERPRETERS:
         return max(1, min(facts.cpus, tasks))
+    if executor is Executor.DASK:  # one single-threaded worker per cluster CPU
+        return max(1, min(profile.cluster_workers or facts.cpus, tasks))
     if executor is Executor.THREADS:
         if profile.workload == "cpu":
             return max(1, min(facts.cpus, tasks))

@@ -59,6 +59,8 @@ class Inputs(NamedTuple):
     concurrency: int
     chunksize: int
     include_startup: bool = True
+    #: Workers of a Dask cluster (the profile's ``cluster_workers``); 0: a LocalCluster.
+    cluster_workers: int = 0
 
     @classmethod
     def build(
@@ -101,6 +103,7 @@ class Inputs(NamedTuple):
             concurrency=concurrency,
             chunksize=chunksize,
             include_startup=include_startup,
+            cluster_workers=profile.cluster_workers or 0,
         )
 
 

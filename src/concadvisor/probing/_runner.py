@@ -287,6 +287,8 @@ def _startup_estimate(start_method: str, processes: int, executors: list[str]) -
         estimate = 0.1 + (0.02 if start_method == "fork" else 0.15) * processes
     if "interpreters" in executors:
         estimate += 0.15 * processes  # a sub-interpreter imports its own modules
+    if "dask" in executors:
+        estimate += 2.0  # a LocalCluster: scheduler, nannies, workers (docs/dask.md)
     return estimate
 
 
@@ -294,7 +296,14 @@ def _build(
     name: str, func: Callable[..., Any], config: dict[str, Any], plan: Plan, is_async: bool
 ) -> _Executor:
     setup = RunnerSetup(
-        func, is_async, plan, config["spec"], config["cwd"], list(sys.path), config["start_method"]
+        func,
+        is_async,
+        plan,
+        config["spec"],
+        config["cwd"],
+        list(sys.path),
+        config["start_method"],
+        config.get("scheduler"),
     )
     return executor_spec(name).load_runner().from_setup(setup)
 
@@ -398,7 +407,12 @@ def _load_target(config: RunnerConfig, writer: EventWriter, deadline: float) -> 
 
 def _build_config(config: RunnerConfig) -> dict[str, Any]:
     """What :func:`_build` reads."""
-    return {"spec": config.spec, "cwd": config.cwd, "start_method": config.start_method}
+    return {
+        "spec": config.spec,
+        "cwd": config.cwd,
+        "start_method": config.start_method,
+        "scheduler": config.scheduler,
+    }
 
 
 def run(config: RunnerConfig, writer: EventWriter) -> None:

@@ -27,6 +27,7 @@ from .interpreter import (
 )
 from .planning import MAX_TASKS
 from .report import ProbeReport, build_report
+from .selection import select_executors
 from .session import RunConfig, measure
 from .targets import spec_for_callable
 
@@ -115,6 +116,8 @@ def run_probe(
     cwd: str | Path | None = None,
     progress: bool = False,
     python: str | None = None,
+    executors: Sequence[str] | str | None = None,
+    scheduler: str | None = None,
 ) -> ProbeReport:
     """The probe behind :func:`probe_target`, :func:`probe` and the CLI.
 
@@ -122,9 +125,13 @@ def run_probe(
     gives the per-task argument tuples directly (they are pickled to the runner).
     ``python`` runs the runner under that interpreter (any executable): it is checked first
     (:func:`~.interpreter.check_interpreter`, at most a share of the budget), and the
-    measurement gets what is left of ``budget``.
+    measurement gets what is left of ``budget``.  ``executors`` names the executors to
+    measure (a list or ``"serial,processes,dask"``; default: every one but dask, see
+    :func:`~.selection.select_executors`); ``scheduler`` is a Dask scheduler address for
+    the dask executor (default: a LocalCluster the probe starts and stops).
     """
     parse_target(target)
+    selected = select_executors(executors, scheduler=scheduler)
     if inputs is not None:
         parse_target(inputs)
     _check_numbers(tasks, workers, budget)
@@ -165,6 +172,8 @@ def run_probe(
         workers=workers,
         sys_path=sys_path,
         python=executable,
+        executors=selected,
+        scheduler=scheduler,
     )
     try:
         if progress:

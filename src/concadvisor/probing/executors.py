@@ -99,6 +99,8 @@ class RunnerSetup:
     cwd: str
     sys_path: list[str]
     start_method: str
+    #: A Dask scheduler address (the dask executor's; None: it starts a LocalCluster).
+    scheduler: str | None = None
 
 
 class BatchRunner(Protocol):

@@ -129,9 +129,10 @@ def measured_fields(
         or warmup.get("result_pickle_error")
         or warmup.get("func_pickle_error")
     )
-    threads = m.records[Executor.THREADS]
+    threads = m.records.get(Executor.THREADS)  # absent when --executors left it out
     if (
-        fields["workload"] != "io"
+        threads is not None
+        and fields["workload"] != "io"
         and not free_threaded
         and cpus >= 2
         and serial.walls

@@ -46,6 +46,8 @@ MAX_TASKS = 4096
 #: Rough fixed cost of one task sent to a process pool, and pickle/pipe throughput.  A
 #: sub-interpreter pool measures about the same per task (docs/costs.md), pickling too.
 PROCESS_DISPATCH_SECONDS = 2e-4
+#: Rough per-task cost of a LocalCluster (client -> scheduler -> worker and back).
+DASK_DISPATCH_SECONDS = 3e-3
 PICKLE_BYTES_PER_SECOND = 300e6
 #: A trial slower than this many times its estimate (and than the floor) is a hang.
 TIMEOUT_FACTOR = 8.0
@@ -131,6 +133,9 @@ def estimate_trials(
         Executor.ASYNCIO: loop,
         # One sub-interpreter per process width, one task per message (no chunksize).
         Executor.INTERPRETERS: process,
+        # A LocalCluster as wide as the process pool, milliseconds per task.
+        Executor.DASK: serial * (c / parallel + (1 - c) / max(1, min(processes, n)))
+        + n * (DASK_DISPATCH_SECONDS + payload_bytes / PICKLE_BYTES_PER_SECOND),
     }
 
 

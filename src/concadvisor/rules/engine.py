@@ -35,6 +35,7 @@ SIMPLICITY: tuple[Executor, ...] = (
     Executor.ASYNCIO,
     Executor.PROCESSES,
     Executor.INTERPRETERS,
+    Executor.DASK,
 )
 _SIMPLICITY_INDEX = {executor: i for i, executor in enumerate(SIMPLICITY)}
 
