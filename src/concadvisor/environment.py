@@ -208,7 +208,7 @@ def _has_interpreter_pool() -> bool:
         return False
 
 
-def _has_dask() -> bool:
+def dask_installed() -> bool:
     """dask.distributed can be imported here (looked up, not imported: no cost)."""
     try:
         return (
@@ -249,7 +249,7 @@ def detect_environment() -> Environment:
         implementation=platform.python_implementation().lower(),
         platform=sys.platform,
         interpreter_pool=_has_interpreter_pool(),
-        dask_installed=_has_dask(),
+        dask_installed=dask_installed(),
         costs=_cached_costs(),
     )
 

@@ -9,6 +9,8 @@ profile field).  Measurements: docs/dask.md.
 
 from __future__ import annotations
 
+import logging
+import warnings
 from typing import TYPE_CHECKING
 
 from ..costs.inputs import ExecutorPrediction, Inputs
@@ -80,6 +82,13 @@ def dask_snippet(r: SnippetRequest) -> str:
         "        cluster.close()\n"
         '    print(f"{len(results)} results")' + main_guard()
     )
+
+
+def quiet_dask() -> None:
+    """Keep Dask's logs and warnings off the user's terminal (probe and calibrate)."""
+    warnings.filterwarnings("ignore", module=r"(distributed|dask|tornado)(\..*)?")
+    for name in ("distributed", "dask", "tornado", "bokeh"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def has_dask(environment: Environment) -> bool:

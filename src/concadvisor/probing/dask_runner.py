@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..executors.dask import NOT_INSTALLED, quiet_dask
 from ..profile import Executor
 from .executors import START_TIMEOUT, Call, RunnerSetup, Trial, TrialError, invoke
 from .targets import load_callable
@@ -61,13 +62,6 @@ def dask_call(where: tuple[str, str, list[str], bool], call: Call) -> tuple[Any,
     return result, time.process_time() - cpu0
 
 
-def _quiet() -> None:
-    """Dask's logs and warnings stay off the user's terminal."""
-    warnings.filterwarnings("ignore", module=r"(distributed|dask|tornado)(\..*)?")
-    for name in ("distributed", "dask", "tornado", "bokeh"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
 class Dask:
     """A Dask client on a LocalCluster of ``width`` single-threaded workers, or on the
     cluster at ``scheduler``; every worker up and the target imported before timing."""
@@ -93,13 +87,11 @@ class Dask:
         return cls(where, setup.plan.processes, setup.scheduler)
 
     def start(self) -> float:
-        _quiet()
+        quiet_dask()
         try:
             # Typed as Any: the extra is optional (and untyped where it is installed).
             distributed: Any = importlib.import_module("distributed")
         except ImportError:
-            from ..executors.dask import NOT_INSTALLED
-
             raise TrialError("Unavailable", NOT_INSTALLED) from None
         t0 = time.perf_counter()
         try:
