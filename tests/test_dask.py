@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from concadvisor import Environment, Executor, advise
+from concadvisor.costs.calibration import Collector
+from concadvisor.costs.events import Finished, Samples, Started
+from concadvisor.costs.machine import DEFAULT_COSTS, MachineCosts
 from concadvisor.costs.model import predict
 from concadvisor.executors import spec
 from concadvisor.executors.base import SnippetRequest
@@ -46,6 +49,7 @@ def test_hours_of_cpu_work_on_32_workers_recommend_dask_with_a_predicted_speedup
     assert rec.predicted_speedup["processes"] < rec.predicted_speedup["dask"] <= 32
     assert any(r.rule_id == "CA704" for r in rec.reasons)
     assert "Client" in rec.snippet and "client.map" in rec.snippet
+    assert rec.summary.startswith("Use a Dask cluster of 32 single-threaded workers")
 
 
 def test_tiny_tasks_do_not_recommend_dask() -> None:
@@ -83,6 +87,24 @@ def test_cost_formula_is_bounded_by_the_cluster_and_pays_its_start_up() -> None:
         assert p.startup_seconds == DASK_ENV.costs.dask_start_seconds
     local = predict({**HOURS, "cluster_workers": None}, DASK_ENV).of(Executor.DASK)
     assert local.workers == DASK_ENV.cpus and local.speedup <= DASK_ENV.cpus
+
+
+def test_calibration_says_whether_the_dask_figures_were_measured() -> None:
+    def collect(*keys: str) -> MachineCosts:
+        collector = Collector()
+        collector.feed(Started(machine={"node": "x"}, cpus=2, width=2, methods=("fork",)))
+        for key in keys:
+            collector.feed(Samples(key=key, label=key, unit="s", values=(0.5, 0.7)))
+        collector.feed(Finished())
+        return collector.calibration(1.0, 1.0).costs
+
+    measured = collect("dask_start", "dask_dispatch")
+    assert measured.dask_source == "calibrated"
+    assert measured.dask_start_seconds == pytest.approx(0.6)
+    assert measured.dask_dispatch_seconds == pytest.approx(0.6)
+    missing = collect("dask_start")
+    assert missing.dask_source == "defaults"
+    assert missing.dask_dispatch_seconds == DEFAULT_COSTS.dask_dispatch_seconds
 
 
 # --- probe selection ---------------------------------------------------------------------
