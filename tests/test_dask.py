@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from concadvisor.costs.machine import DEFAULT_COSTS, MachineCosts
 from concadvisor.costs.model import predict
 from concadvisor.executors import spec
 from concadvisor.executors.base import SnippetRequest
-from concadvisor.probing.selection import select_executors
+from concadvisor.probing.selection import check_scheduler, select_executors
 from faults import MARK, marked_processes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,3 +220,82 @@ def test_probe_measures_a_local_cluster_beside_the_pools_and_leaves_nothing_behi
     # Dask's logs and warnings stay off the terminal.
     assert "distributed" not in result.stderr and "Warning" not in result.stderr
     assert marked_processes(mark) == []
+
+
+_CLUSTER = """
+import logging, sys
+from distributed import LocalCluster
+cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                       dashboard_address=None, silence_logs=logging.CRITICAL)
+print(cluster.scheduler_address, flush=True)
+sys.stdin.read()
+cluster.close()
+"""
+
+
+@pytest.mark.slow
+@needs_dask
+def test_probe_runs_the_dask_row_on_an_existing_scheduler() -> None:
+    mark = f"dask-scheduler-{os.getpid()}"
+    env = {**os.environ, MARK: mark}
+    cluster = subprocess.Popen(
+        [sys.executable, "-c", _CLUSTER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert cluster.stdout is not None
+        address = cluster.stdout.readline().strip()
+        assert address.startswith("tcp://127.0.0.1:"), address
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "concadvisor",
+                "probe",
+                "tests.probe_targets.workloads:cpu",
+                "--executors",
+                "serial,dask",
+                "--scheduler",
+                address,
+                "--budget",
+                "20",
+                "--workers",
+                "1",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=90,
+            check=False,
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        rows = {row["executor"]: row for row in json.loads(result.stdout)["results"]}
+        assert list(rows) == ["serial", "dask"]
+        assert rows["dask"]["status"] == "ok", rows["dask"]
+    finally:
+        assert cluster.stdin is not None
+        cluster.stdin.close()
+        try:
+            cluster.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            cluster.kill()
+            cluster.wait()
+        if cluster.stdout is not None:
+            cluster.stdout.close()
+    deadline = time.monotonic() + 10
+    while marked_processes(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert marked_processes(mark) == []
+
+
+def test_unreachable_scheduler_is_a_usage_error() -> None:
+    with pytest.raises(ValueError, match="cannot connect"):
+        check_scheduler("tcp://127.0.0.1:1", timeout=1.0)
+    with pytest.raises(ValueError, match="expected tcp://HOST:PORT"):
+        check_scheduler("nonsense::")

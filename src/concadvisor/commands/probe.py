@@ -156,7 +156,7 @@ def _terminate_cleanly() -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     from ..probing.api import run_probe
     from ..probing.plot import check_plotting, write_plot
-    from ..probing.selection import select_executors
+    from ..probing.selection import check_scheduler, select_executors
 
     call_args = _json_arg("--args", args.args, list)
     call_kwargs = _json_arg("--kwargs", args.kwargs, dict)
@@ -168,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
     try:
         executors = select_executors(args.executors, scheduler=args.scheduler)
+        if args.scheduler is not None:
+            check_scheduler(args.scheduler)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.python is not None and args.compare_python is not None:

@@ -250,6 +250,8 @@ def probe_target(
     overrides: Mapping[str, Any] | None = None,
     cwd: str | Path | None = None,
     progress: bool = False,
+    executors: Sequence[str] | str | None = None,
+    scheduler: str | None = None,
 ) -> ProbeReport:
     """Probe the callable named by ``target`` (``pkg.mod:func``, ``path/file.py:func``).
 
@@ -261,7 +263,8 @@ def probe_target(
     hang, at ``budget`` + a little); ``overrides`` are TaskProfile fields that replace the
     measured ones.  Raises :class:`concadvisor.errors.TargetError` when the target cannot be
     imported, ``pydantic.ValidationError`` for invalid overrides and ``ValueError`` for a
-    non-positive ``tasks``, ``workers`` or ``budget``.
+    non-positive ``tasks``, ``workers`` or ``budget`` or an unknown executor.
+    ``executors`` and ``scheduler``: as ``probe --executors`` and ``--scheduler``.
     """
     return run_probe(
         target,
@@ -273,6 +276,8 @@ def probe_target(
         overrides=overrides,
         cwd=cwd,
         progress=progress,
+        executors=executors,
+        scheduler=scheduler,
     )
 
 
@@ -287,6 +292,8 @@ def probe(
     budget: float = 10.0,
     overrides: Mapping[str, Any] | None = None,
     progress: bool = False,
+    executors: Sequence[str] | str | None = None,
+    scheduler: str | None = None,
 ) -> ProbeReport:
     """Measure ``func`` under serial, threads, processes and asyncio; compare with advice.
 
@@ -313,4 +320,6 @@ def probe(
         budget=budget,
         overrides=overrides,
         progress=progress,
+        executors=executors,
+        scheduler=scheduler,
     )

@@ -34,6 +34,8 @@ __all__ = ["Dask", "dask_call", "dask_load"]
 #: Seconds a clean shutdown of the client and cluster may take before it is abandoned
 #: (the parent kills the runner's process group in any case).
 CLOSE_TIMEOUT = 3.0
+#: Seconds to connect to an existing scheduler (the CLI checked it was reachable).
+CONNECT_SECONDS = 10.0
 
 _LOADED: dict[str, tuple[Callable[..., Any], bool]] = {}
 
@@ -109,7 +111,7 @@ class Dask:
                     self._client = distributed.Client(self._cluster, timeout=START_TIMEOUT)
                     self._client.wait_for_workers(self._width, timeout=START_TIMEOUT)
                 else:
-                    self._client = distributed.Client(self._scheduler, timeout=START_TIMEOUT)
+                    self._client = distributed.Client(self._scheduler, timeout=CONNECT_SECONDS)
                 # Every worker imports the target before the clock starts.
                 pids = self._client.run(dask_load, *self._where)
         except TrialError:

@@ -9,12 +9,17 @@ in the set and are reported ``skipped`` with the reason.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from ..executors.registry import EXECUTORS
 from ..profile import Executor
 
-__all__ = ["OPT_IN", "select_executors"]
+__all__ = ["CONNECT_SECONDS", "OPT_IN", "check_scheduler", "select_executors"]
+
+#: Seconds the reachability check of ``--scheduler`` may wait for a TCP connection.
+CONNECT_SECONDS = 3.0
 
 #: Measured only when asked for by name (or, for dask, by a scheduler address).
 OPT_IN: frozenset[str] = frozenset({Executor.DASK.value})
@@ -51,3 +56,26 @@ def select_executors(
             raise ValueError("--scheduler is the dask executor's: add dask to --executors")
     wanted.add(Executor.SERIAL.value)
     return tuple(name for name in known if name in wanted)
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_SECONDS) -> None:
+    """ValueError (one line) unless a TCP connection to the scheduler at ``address``
+    (``tcp://host:port``, ``tls://host:port`` or ``host:port``) opens within ``timeout``.
+
+    Checked before the probe starts, so that a wrong address is a usage error instead of
+    a dask row that spends the budget waiting to connect.
+    """
+    text = address.strip()
+    parts = urlsplit(text if "://" in text else f"tcp://{text}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or port is None:
+        raise ValueError(f"--scheduler {address!r}: expected tcp://HOST:PORT")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ValueError(f"--scheduler {address}: cannot connect ({reason})") from None
