@@ -110,4 +110,5 @@ SPEC = ExecutorSpec(
     runner="concadvisor.probing.dask_runner:Dask",
     available=has_dask,
     unavailable_reason=NOT_INSTALLED,
+    opt_in=True,
 )

@@ -24,18 +24,27 @@ def _cluster(f: Facts) -> Fired | None:
     if prediction is None:
         return None
     dask = prediction.executors[DASK]
+    # Against every local pool, processes included even where a rule vetoes them: Dask
+    # pickles tasks to other processes too, so what rules processes out rules it out.
     best = min(
         (
             prediction.executors[name]
             for name in _LOCAL
-            if (name is not INTERPRETERS or f.environment.has_interpreter_pool)
-            and (name not in (PROCESSES, INTERPRETERS) or f.profile.picklable)
+            if name is not INTERPRETERS or f.environment.has_interpreter_pool
         ),
         key=lambda item: item.seconds,
     )
     faster = dask.seconds * DASK_EDGE < best.seconds
     if workers is None and not faster:
         return None  # no cluster named and a LocalCluster loses: nothing to say
+    p = f.profile
+    if not p.picklable or p.shared_state == "mutable":
+        what = "cannot be pickled" if not p.picklable else "share mutable state"
+        return fire(
+            f"The tasks {what}: Dask sends them to worker processes by pickle, each with "
+            "its own memory.",
+            Veto(DASK),
+        )
     costs = f.environment.costs
     where = f"a cluster of {workers} workers" if workers else "a LocalCluster here"
     figures = (
@@ -101,7 +110,8 @@ RULES: tuple[Rule, ...] = (
             "Processes use every core of one machine (G5); a Dask cluster spreads the batch "
             "over more workers than one machine has, at a price: seconds to start and "
             "milliseconds of scheduling per task. The cost model weighs both against the "
-            "best local pool; tasks shorter than ten times Dask's per-task cost are vetoed."
+            "best local pool; tasks shorter than ten times Dask's per-task cost, tasks that "
+            "cannot be pickled and tasks sharing mutable state are vetoed."
         ),
         example=(
             "workload='cpu', tasks=20_000, task_seconds=2.0, cluster_workers=32 -> dask +8; "
