@@ -299,3 +299,46 @@ def test_unreachable_scheduler_is_a_usage_error() -> None:
         check_scheduler("tcp://127.0.0.1:1", timeout=1.0)
     with pytest.raises(ValueError, match="expected tcp://HOST:PORT"):
         check_scheduler("nonsense::")
+
+
+@pytest.mark.slow
+@needs_dask
+def test_a_probe_terminated_while_its_cluster_runs_leaves_no_process_behind() -> None:
+    mark = f"dask-terminated-{os.getpid()}"
+    probe = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "concadvisor",
+            "probe",
+            "tests.probe_targets.workloads:cpu",
+            "--executors",
+            "serial,dask",
+            "--budget",
+            "30",
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env={**os.environ, MARK: mark},
+    )
+    try:
+        # The probe, its runner, the resource tracker and the two worker processes (their
+        # nannies live in the runner): wait for the cluster.
+        deadline = time.monotonic() + 30
+        while len(marked_processes(mark)) < 5 and time.monotonic() < deadline:
+            assert probe.poll() is None, "the probe ended before its cluster started"
+            time.sleep(0.05)
+        assert len(marked_processes(mark)) >= 5
+        probe.terminate()
+        assert probe.wait(timeout=15) != 0
+    finally:
+        if probe.poll() is None:
+            probe.kill()
+            probe.wait()
+    deadline = time.monotonic() + 5
+    while marked_processes(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marked_processes(mark) == []
