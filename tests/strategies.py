@@ -30,6 +30,7 @@ def profile_dicts(draw: st.DrawFn) -> dict[str, Any]:
         "start_method": _START | st.none(),
         "cpus": st.integers(min_value=1, max_value=256) | st.none(),
         "free_threaded": st.booleans() | st.none(),
+        "cluster_workers": st.integers(min_value=1, max_value=4096) | st.none(),
     }
     for key, strategy in optional.items():
         if draw(st.booleans()):
@@ -54,4 +55,5 @@ def environments(draw: st.DrawFn) -> Environment:
         implementation="cpython",
         platform=draw(st.sampled_from(["linux", "darwin", "win32"])),
         interpreter_pool=version >= (3, 14),
+        dask_installed=draw(st.booleans()),
     )

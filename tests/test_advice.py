@@ -11,6 +11,7 @@ from concadvisor import (
     Environment,
     Executor,
     Fired,
+    RankedExecutor,
     Recommendation,
     Rule,
     RuleError,
@@ -19,6 +20,7 @@ from concadvisor import (
     advise,
     fire,
 )
+from concadvisor.executors import spec
 from concadvisor.rules.base import Check, Facts
 from concadvisor.rules.engine import SIMPLICITY
 
@@ -251,9 +253,15 @@ def test_ranking_orders_viable_then_score_then_simplicity(
     data: dict[str, Any], env: Environment
 ) -> None:
     """The engine's inline sort keys rank exactly as documented: viable executors before
-    vetoed ones, then the higher score, ties to the simpler model (SIMPLICITY order)."""
+    vetoed ones (an opt-in executor, dask, scored 0 or less ranks with the vetoed), then the
+    higher score, ties to the simpler model (SIMPLICITY order)."""
     rec = advise(data, environment=env)
     simplicity = {executor: i for i, executor in enumerate(SIMPLICITY)}
-    expected = sorted(rec.ranking, key=lambda r: (not r.viable, -r.score, simplicity[r.executor]))
+
+    def key(r: RankedExecutor) -> tuple[bool, float, int]:
+        behind = not r.viable or (spec(r.executor).opt_in and r.score <= 0)
+        return (behind, -r.score, simplicity[r.executor])
+
+    expected = sorted(rec.ranking, key=key)
     assert [r.executor for r in rec.ranking] == [r.executor for r in expected]
     assert rec.executor is rec.ranking[0].executor

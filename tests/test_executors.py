@@ -56,12 +56,12 @@ def test_entry_is_complete(entry: object) -> None:
     runner = entry.load_runner()
     assert runner.name is entry.executor
     assert inspect.ismethod(runner.from_setup)
-    assert entry.available(Environment.example(python_version=(3, 14, 0)))
+    assert entry.available(Environment.example(python_version=(3, 14, 0), dask_installed=True))
 
 
 def test_unknown_executor_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="dask"):
-        spec("dask")
+    with pytest.raises(ValueError, match="ray"):
+        spec("ray")
 
 
 @pytest.mark.parametrize("version", [(3, 11, 4), (3, 12, 0), (3, 14, 0), (3, 15, 1)])
@@ -74,13 +74,18 @@ def test_rankings_list_the_available_executors(version: tuple[int, int, int]) ->
     assert (Executor.INTERPRETERS in {r.executor for r in rec.ranking}) == (version >= (3, 14))
 
 
-def test_only_interpreters_depend_on_the_interpreter() -> None:
+def test_only_interpreters_and_dask_depend_on_the_environment() -> None:
     old, new = Environment.example(), Environment.example(python_version=(3, 14, 0))
-    assert [e.executor for e in available(new)] == list(EXECUTORS)
+    assert [e.executor for e in available(new)] == [e for e in EXECUTORS if e is not Executor.DASK]
     assert [e.executor for e in available(old)] == [
-        e for e in EXECUTORS if e is not Executor.INTERPRETERS
+        e for e in EXECUTORS if e not in (Executor.INTERPRETERS, Executor.DASK)
     ]
+    everything = Environment.example(python_version=(3, 14, 0), dask_installed=True)
+    assert [e.executor for e in available(everything)] == list(EXECUTORS)
     assert spec(Executor.INTERPRETERS).unavailable_reason.startswith("needs Python 3.14+")
+    assert spec(Executor.DASK).unavailable_reason == (
+        "not installed: pip install 'concadvisor[dask]'"
+    )
 
 
 # --- layering -------------------------------------------------------------------------

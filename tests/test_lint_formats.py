@@ -159,7 +159,8 @@ def test_lint_schema_for_editors_matches_lint() -> None:
         document = tomllib.load(handle)
     errors = list(jsonschema.Draft202012Validator(schema).iter_errors(document))
     assert [e.message for e in errors] == [
-        "'thread' is not one of ['serial', 'threads', 'processes', 'asyncio', 'interpreters']"
+        "'thread' is not one of "
+        "['serial', 'threads', 'processes', 'asyncio', 'interpreters', 'dask']"
     ]
     pyproject = json.loads(run_cli("lint", "--schema", "pyproject").stdout)
     with (DEMO / "pyproject.toml").open("rb") as handle:

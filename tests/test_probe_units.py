@@ -75,7 +75,14 @@ def test_plan_invariants(task_seconds: float, cpu_share: float, cpus: int) -> No
     assert 1 <= plan.rounds <= MAX_ROUNDS
     assert plan.processes == cpus
     assert plan.chunksize >= 1
-    assert set(plan.estimates) == {"serial", "threads", "processes", "asyncio", "interpreters"}
+    assert set(plan.estimates) == {
+        "serial",
+        "threads",
+        "processes",
+        "asyncio",
+        "interpreters",
+        "dask",
+    }
 
 
 def test_plan_respects_tasks_and_workers() -> None:

@@ -29,6 +29,7 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "start_method": None,
     "cpus": None,
     "free_threaded": None,
+    "cluster_workers": None,
 }
 
 
@@ -60,6 +61,7 @@ def test_executor_values() -> None:
         "processes",
         "asyncio",
         "interpreters",
+        "dask",
     ]
     assert Executor("threads") is Executor.THREADS
     assert isinstance(Executor.ASYNCIO, str)

@@ -131,6 +131,21 @@ CASES: dict[str, Case] = {
         {"workload": "cpu", "tasks": 1000, "task_seconds": 1.0, "cpus": 8},
         {},
     ),
+    "CA704": (
+        {"workload": "cpu", "tasks": 20_000, "task_seconds": 2.0, "cluster_workers": 32},
+        {"workload": "cpu", "tasks": 20_000, "task_seconds": 2.0},
+        {"dask_installed": True},
+    ),
+    "CA705": (
+        {"workload": "cpu", "tasks": 100, "payload_bytes": 8_000_000, "cluster_workers": 32},
+        {"workload": "cpu", "tasks": 100, "payload_bytes": 1000, "cluster_workers": 32},
+        {"dask_installed": True},
+    ),
+    "CA706": (
+        {"workload": "cpu", "tasks": 100, "cluster_workers": 32},
+        {"workload": "cpu", "tasks": 100, "cluster_workers": 32, "releases_gil": True},
+        {"dask_installed": True},
+    ),
     "CA801": ({"workload": "mixed", "tasks": 10}, {"workload": "io", "tasks": 10}, {}),
     "CA802": (
         {"workload": "mixed", "tasks": 10, "cpu_fraction": 0.7},

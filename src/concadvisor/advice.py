@@ -368,6 +368,8 @@ def _what(executor: Executor, workers: int) -> str:
         return f"Use a thread pool of {workers}"
     if executor is _PROCESSES:
         return f"Use a process pool of {workers}"
+    if executor is Executor.DASK:
+        return f"Use a Dask cluster of {workers} single-threaded workers"
     return f"Use asyncio coroutines, at most {workers} at once"
 
 

@@ -59,6 +59,13 @@ class Environment(BaseModel):
             "the 'interpreters' executor is available."
         ),
     )
+    dask_installed: bool = Field(
+        default=False,
+        description=(
+            "dask.distributed can be imported (the optional extra concadvisor[dask]): the "
+            "'dask' executor is available."
+        ),
+    )
     costs: MachineCosts = Field(
         default=DEFAULT_COSTS,
         description=(
@@ -259,6 +266,17 @@ def _has_interpreter_pool() -> bool:
         return False
 
 
+def dask_installed() -> bool:
+    """dask.distributed can be imported here (looked up, not imported: no cost)."""
+    try:
+        return (
+            importlib.util.find_spec("distributed") is not None
+            and importlib.util.find_spec("dask") is not None
+        )
+    except (ImportError, ValueError):
+        return False
+
+
 def _default_start_method() -> StartMethod:
     method = multiprocessing.get_start_method(allow_none=True)
     if method is None:
@@ -289,6 +307,7 @@ def detect_environment() -> Environment:
         implementation=platform.python_implementation().lower(),
         platform=sys.platform,
         interpreter_pool=_has_interpreter_pool(),
+        dask_installed=dask_installed(),
         costs=_cached_costs(),
     )
 

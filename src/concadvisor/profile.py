@@ -62,6 +62,8 @@ class Executor(str, Enum):
     ASYNCIO = "asyncio"
     #: ``concurrent.futures.InterpreterPoolExecutor`` (3.14+, PEP 734).
     INTERPRETERS = "interpreters"
+    #: ``dask.distributed`` (the optional extra ``concadvisor[dask]``): a cluster of workers.
+    DASK = "dask"
 
     # Enum hashes the member *name* in Python code; hashing the value in C is several times
     # faster (executors key every score table) and agrees with str equality:
@@ -199,6 +201,16 @@ class TaskProfile(BaseModel):
         default=None,
         description=(
             "The interpreter runs without the GIL (PEP 703 free-threaded build). None: detected."
+        ),
+    )
+    cluster_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=CPUS_MAX,
+        description=(
+            "Worker processes (one CPU each) of a Dask cluster the batch could run on, at "
+            "most 65536. None: no cluster; dask is then weighed as a LocalCluster on this "
+            "machine."
         ),
     )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .lint import codes as lint_codes
 from .lint.codes import LintCode
-from .rules import costs, io, kind, mixed, scale, state
+from .rules import cluster, costs, io, kind, mixed, scale, state
 from .rules.base import CodeDoc
 
 __all__ = ["CODES", "FAMILIES", "LINT_CODES", "Family", "all_codes", "get_code"]
@@ -57,7 +57,12 @@ FAMILIES: tuple[Family, ...] = (
         costs.RULES,
     ),
     Family("CA6xx", "Shared state", "races with threads, copies with processes", state.RULES),
-    Family("CA7xx", "Scale", "one task, short batches, more than one machine", scale.RULES),
+    Family(
+        "CA7xx",
+        "Scale",
+        "one task, short batches, more than one machine, a Dask cluster",
+        (*scale.RULES, *cluster.RULES),
+    ),
     Family(
         "CA8xx",
         "Mixed work and the event loop",

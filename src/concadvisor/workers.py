@@ -38,12 +38,13 @@ ASYNC_CONCURRENCY_CAP: Final = 500
 
 # Members looked up once: on Python 3.11 ``Executor.X`` costs a class-attribute lookup through
 # the enum machinery, several times a local name's cost, and these lines run on every advise().
-_SERIAL, _THREADS, _PROCESSES, _ASYNCIO, _INTERPRETERS = (
+_SERIAL, _THREADS, _PROCESSES, _ASYNCIO, _INTERPRETERS, _DASK = (
     Executor.SERIAL,
     Executor.THREADS,
     Executor.PROCESSES,
     Executor.ASYNCIO,
     Executor.INTERPRETERS,
+    Executor.DASK,
 )
 
 
@@ -109,6 +110,8 @@ def suggest_workers(executor: Executor, facts: Sizing, offload: Executor | None 
         return 1
     if executor is _PROCESSES or executor is _INTERPRETERS:
         return max(1, min(facts.cpus, tasks))
+    if executor is _DASK:  # one single-threaded worker per cluster CPU
+        return max(1, min(profile.cluster_workers or facts.cpus, tasks))
     if executor is _THREADS:
         if profile.workload == "cpu":
             return max(1, min(facts.cpus, tasks))

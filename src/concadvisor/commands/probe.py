@@ -98,6 +98,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="probe under this interpreter and PATH, half the budget each, side by side: "
         "would the free-threaded build help?",
     )
+    parser.add_argument(
+        "--executors",
+        metavar="LIST",
+        help="comma-separated executors to measure, e.g. serial,processes,dask (default: "
+        "every one available here but dask; serial, the baseline, always runs)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the dask executor on the Dask cluster at ADDRESS (tcp://host:8786) "
+        "instead of a LocalCluster the probe starts and stops; implies dask",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the speedups")
     parser.add_argument(
@@ -158,6 +170,7 @@ def _terminate_cleanly() -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     from ..probing.api import run_probe
     from ..probing.plot import check_plotting, write_plot
+    from ..probing.selection import check_scheduler, select_executors
 
     call_args = _json_arg("--args", args.args, list)
     call_kwargs = _json_arg("--kwargs", args.kwargs, dict)
@@ -167,6 +180,12 @@ def run(args: argparse.Namespace) -> int:
         check_plotting()
         check_output_path("--plot", args.plot)
     overrides = _overrides(args)
+    try:
+        executors = select_executors(args.executors, scheduler=args.scheduler)
+        if args.scheduler is not None:
+            check_scheduler(args.scheduler)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.python is not None and args.compare_python is not None:
         raise UsageError(
             "--compare-python runs this interpreter and PATH: give it without --python"
@@ -185,6 +204,8 @@ def run(args: argparse.Namespace) -> int:
             progress=sys.stderr.isatty(),
             python=python,
             setup=args.setup,
+            executors=executors,
+            scheduler=args.scheduler,
         )
 
     with _terminate_cleanly():

@@ -31,6 +31,8 @@ import asyncio
 import concurrent.futures as cf
 import datetime
 import functools
+import importlib
+import logging
 import math
 import multiprocessing
 import os
@@ -38,6 +40,7 @@ import pickle
 import statistics
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +85,9 @@ IPC_SIZES: tuple[int, ...] = (64 * 1024, 1024 * 1024, 4 * 1024 * 1024)
 DEFAULT_INTERPRETER_START_SECONDS = 0.3
 #: Planning prior for a forked worker's start-up.
 FORK_START_SECONDS = 0.05
+#: The Dask step's weight per pass (it runs once, after the passes): about a quarter of
+#: the budget, for a LocalCluster's seconds-long life and its dispatch.
+DASK_WEIGHT_PER_PASS = 0.4
 
 ProgressCallback = Callable[[str, float], None]
 Clock = Callable[[], float]
@@ -469,6 +475,13 @@ def figure_labels(methods: Sequence[StartMethod], width: int) -> dict[str, tuple
                 "interpreter_dispatch": ("sub-interpreter dispatch (per task)", "s"),
             }
         )
+    if _dask_installed():
+        labels.update(
+            {
+                "dask_start": (f"Dask LocalCluster life ({width} workers, 1 thread each)", "s"),
+                "dask_dispatch": ("Dask dispatch, Client.map (per task)", "s"),
+            }
+        )
     labels.update(
         {
             "asyncio_dispatch": ("asyncio dispatch (per task)", "s"),
@@ -599,7 +612,11 @@ def measure(
     if has_interpreter_pool():
         steps.append(("sub-interpreters", None, 0.12))
     steps += [(f"process start-up ({m})", m, 0.15) for m in wanted[1:]]
-    weight_left = rounds * sum(weight for _, _, weight in steps)
+    # Dask last and once, after every pass: a LocalCluster leaves Dask's event-loop
+    # thread running, and a fork with live threads is unsafe.
+    dask = _dask_installed()
+    dask_weight = DASK_WEIGHT_PER_PASS * rounds if dask else 0.0
+    weight_left = rounds * sum(weight for _, _, weight in steps) + dask_weight
     done = 0
     for pass_no in range(rounds):
         first = pass_no == 0
@@ -675,6 +692,16 @@ def measure(
             else:
                 _measure_event_loop(found, deadline, first, limit, want)
             yield from found.drain()
+    if dask:
+        yield Progress(step="dask", done=done / (done + 1))
+        deadline = timer.slice(dask_weight, weight_left)
+        keys = ["dask_start", "dask_dispatch"]
+        try:
+            found.attempt(keys, functools.partial(_measure_dask, found, width, deadline))
+        except Exception as exc:  # any failure inside Dask: its figures keep their defaults
+            for key in keys:
+                found.unmeasured(key, f"{type(exc).__name__}: {exc}"[:200])
+        yield from found.drain()
     yield Progress(step="done", done=1.0)
     yield Finished()
 
@@ -774,6 +801,11 @@ class Collector:
             interpreter_dispatch_seconds=figure(
                 "interpreter_dispatch", defaults.interpreter_dispatch_seconds
             ),
+            dask_start_seconds=figure("dask_start", defaults.dask_start_seconds),
+            dask_dispatch_seconds=figure("dask_dispatch", defaults.dask_dispatch_seconds),
+            dask_source="calibrated"
+            if "dask_start" in self.values and "dask_dispatch" in self.values
+            else "defaults",
             parallel_efficiency=defaults.parallel_efficiency
             if parallel is None
             else parallel / started.width,
@@ -857,6 +889,78 @@ def _measure_interpreters(
         found.per_item(
             "interpreter_dispatch", _process_dispatch(pool, clock), deadline, limit, want
         )
+
+
+def _dask_installed() -> bool:
+    from ..environment import dask_installed  # environment imports this package
+
+    return dask_installed()
+
+
+def _dask_cluster_life(distributed: Any, width: int, clock: Clock) -> float:
+    """Start a LocalCluster of ``width`` one-thread workers on 127.0.0.1, connect a Client,
+    run a no-op on every worker, shut it all down: the seconds it took."""
+    start = clock()
+    with (
+        distributed.LocalCluster(
+            n_workers=width,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.run(os.getpid)
+    return clock() - start
+
+
+def _dask_dispatch(client: Any, clock: Clock) -> Callable[[int], float]:
+    """A no-op (``abs``, a built-in) per task through ``Client.map``, many in flight."""
+
+    def batch(n: int) -> float:
+        start = clock()
+        client.gather(client.map(abs, range(n), pure=False))
+        return clock() - start
+
+    return batch
+
+
+def _measure_dask(found: _Samples, width: int, deadline: float) -> None:
+    """Dask: a LocalCluster's whole life (at most 3 samples), then dispatch on a warm one."""
+    from ..executors.dask import quiet_dask
+
+    quiet_dask()
+    distributed: Any = importlib.import_module("distributed")
+    clock = found.timer.clock
+    middle = clock() + (deadline - clock()) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = _samples(
+            functools.partial(_dask_cluster_life, distributed, width, clock),
+            middle,
+            found.timer,
+            estimate=DEFAULT_COSTS.dask_start_seconds,
+            warmup=False,
+            limit=3,
+            wanted=1,
+        )
+        found.add("dask_start", values)
+        found.timer.require(min(values))
+        with (
+            distributed.LocalCluster(
+                n_workers=width,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            client.run(os.getpid)
+            found.per_item("dask_dispatch", _dask_dispatch(client, clock), deadline, 5, 3)
 
 
 def _measure_threads(

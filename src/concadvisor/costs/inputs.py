@@ -59,6 +59,8 @@ class Inputs(NamedTuple):
     concurrency: int
     chunksize: int
     include_startup: bool = True
+    #: Workers of a Dask cluster (the profile's ``cluster_workers``); 0: a LocalCluster.
+    cluster_workers: int = 0
 
     @classmethod
     def build(
@@ -103,6 +105,7 @@ class Inputs(NamedTuple):
             concurrency,
             chunksize,
             include_startup,
+            profile.cluster_workers or 0,
         )
 
     def but(self, field: str, value: object) -> Inputs:

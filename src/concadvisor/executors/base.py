@@ -63,6 +63,9 @@ class ExecutorSpec:
     available: Callable[[Environment], bool] = always_available
     #: Why it does not where ``available`` is False (the probe's ``skipped`` reason).
     unavailable_reason: str = ""
+    #: Recommended only when the rules score it above zero (dask: a cluster is never the
+    #: default); with a score of zero or less it ranks after every viable executor.
+    opt_in: bool = False
 
     def load_runner(self) -> type[BatchRunner]:
         """Import and return the probe's batch-runner class (runner side only)."""

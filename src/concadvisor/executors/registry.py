@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..profile import Executor
-from . import asyncio, interpreters, processes, serial, threads
+from . import asyncio, dask, interpreters, processes, serial, threads
 from .base import ExecutorSpec
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ REGISTRY: tuple[ExecutorSpec, ...] = (
     processes.SPEC,
     asyncio.SPEC,
     interpreters.SPEC,
+    dask.SPEC,
 )
 
 #: Every executor, in registry order.

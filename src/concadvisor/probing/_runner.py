@@ -318,6 +318,12 @@ _NO_SETUP_IN_INTERPRETERS = (
     "refuses to load in one), so worker_state() is not available there"
 )
 
+#: Why a Dask cluster is not measured under ``--setup``.
+_NO_SETUP_IN_DASK = (
+    "not measured with --setup: the per-worker setup is not run on Dask workers yet, so "
+    "worker_state() is not available there"
+)
+
 #: Executors that pickle arguments and results, and how a reason names their pool.
 _PICKLING_POOLS = {"processes": "a process pool", "interpreters": "an InterpreterPoolExecutor"}
 
@@ -500,6 +506,9 @@ def _measure(
     if setup is not None and "interpreters" in executors:
         writer.emit(Skipped(executor="interpreters", reason=_NO_SETUP_IN_INTERPRETERS))
         executors.remove("interpreters")
+    if setup is not None and "dask" in executors:
+        writer.emit(Skipped(executor="dask", reason=_NO_SETUP_IN_DASK))
+        executors.remove("dask")
     pickle_problem = warmup.args_pickle_error or warmup.result_pickle_error
     for name, pool in _PICKLING_POOLS.items():
         if name in executors and pickle_problem:
@@ -559,6 +568,7 @@ def _measure(
         config.start_method,
         setup=setup,
         main=main,
+        scheduler=config.scheduler,
     )
     for name in order:
         executor = _build(name, runner_setup)

@@ -27,6 +27,7 @@ from .interpreter import (
 )
 from .planning import MAX_TASKS
 from .report import ProbeReport, build_report
+from .selection import select_executors
 from .session import RunConfig, measure
 from .targets import spec_for_callable
 
@@ -120,6 +121,8 @@ def run_probe(
     progress: bool = False,
     python: str | None = None,
     setup: str | None = None,
+    executors: Sequence[str] | str | None = None,
+    scheduler: str | None = None,
 ) -> ProbeReport:
     """The probe behind :func:`probe_target`, :func:`probe` and the CLI.
 
@@ -129,9 +132,14 @@ def run_probe(
     (:func:`~.interpreter.check_interpreter`, at most a share of the budget), and the
     measurement gets what is left of ``budget``.  ``setup`` (``MODULE:FUNC``) is called once
     per worker before timing; the target reads its result with
-    :func:`concadvisor.worker_state` (docs/probe.md, "Per-worker setup").
+    :func:`concadvisor.worker_state` (docs/probe.md, "Per-worker setup").  ``executors``
+    names the executors to measure (a list or ``"serial,processes,dask"``; default: every
+    one but dask, see :func:`~.selection.select_executors`); ``scheduler`` is a Dask
+    scheduler address for the dask executor (default: a LocalCluster the probe starts and
+    stops).
     """
     parse_target(target)
+    selected = select_executors(executors, scheduler=scheduler)
     if inputs is not None:
         parse_target(inputs)
     if setup is not None:
@@ -178,6 +186,8 @@ def run_probe(
         sys_path=sys_path,
         python=executable,
         setup=setup,
+        executors=selected,
+        scheduler=scheduler,
     )
     try:
         if progress:
@@ -256,6 +266,8 @@ def probe_target(
     progress: bool = False,
     setup: str | None = None,
     inputs: str | None = None,
+    executors: Sequence[str] | str | None = None,
+    scheduler: str | None = None,
 ) -> ProbeReport:
     """Probe the callable named by ``target`` (``pkg.mod:func``, ``path/file.py:func``).
 
@@ -270,7 +282,9 @@ def probe_target(
     non-positive ``tasks``, ``workers`` or ``budget`` (or ``tasks`` above a profile's
     10**12).  ``inputs`` names a factory of
     per-task argument tuples (``MODULE:FACTORY``), ``setup`` a per-worker setup
-    (``MODULE:FUNC``, read back with :func:`concadvisor.worker_state`).
+    (``MODULE:FUNC``, read back with :func:`concadvisor.worker_state`); an unknown
+    executor is a ``ValueError`` too.  ``executors`` and ``scheduler``: as ``probe
+    --executors`` and ``--scheduler``.
     """
     return run_probe(
         target,
@@ -284,6 +298,8 @@ def probe_target(
         progress=progress,
         setup=setup,
         inputs=inputs,
+        executors=executors,
+        scheduler=scheduler,
     )
 
 
@@ -306,6 +322,8 @@ def probe(
     overrides: Mapping[str, Any] | None = None,
     progress: bool = False,
     setup: Callable[[], Any] | str | None = None,
+    executors: Sequence[str] | str | None = None,
+    scheduler: str | None = None,
 ) -> ProbeReport:
     """Measure ``func`` under serial, threads, processes and asyncio; compare with advice.
 
@@ -336,4 +354,6 @@ def probe(
         overrides=overrides,
         progress=progress,
         setup=setup_spec,
+        executors=executors,
+        scheduler=scheduler,
     )

@@ -111,6 +111,8 @@ class RunnerSetup:
     setup: SetupSpec | None = None
     #: The runner's main-thread worker, shared by the warm-up and serial (one setup call).
     main: Worker | None = None
+    #: A Dask scheduler address (the dask executor's; None: it starts a LocalCluster).
+    scheduler: str | None = None
 
 
 class BatchRunner(Protocol):

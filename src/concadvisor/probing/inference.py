@@ -258,11 +258,11 @@ def measured_fields(
         or warmup.get("result_pickle_error")
         or warmup.get("func_pickle_error")
     )
-    threads = m.records[Executor.THREADS]
+    threads = m.records.get(Executor.THREADS)  # absent when --executors left it out
     if fields["workload"] == "io" or free_threaded or cpus < 2:
         return fields
+    threads_ok = threads is not None and bool(threads.walls) and threads.status is None
     if split is not None:
-        threads_ok = bool(threads.walls) and threads.status is None
         released = gil_released(
             split if threads_ok else CpuSplit(split.user_share, split.system_share),
             free_cpus(m),
@@ -270,7 +270,7 @@ def measured_fields(
         if released is not None:
             fields["releases_gil"] = released
         return fields
-    if serial.walls and threads.walls and threads.status is None:
+    if threads is not None and threads_ok and serial.walls:
         speedup = statistics.median(serial.walls) / statistics.median(threads.walls)
         cpu_use = statistics.median(
             c / w for c, w in zip(threads.cpus, threads.walls, strict=True) if w > 0

@@ -49,6 +49,11 @@ MAX_TASKS = 4096
 #: Rough fixed cost of one task sent to a process pool, and pickle/pipe throughput.  A
 #: sub-interpreter pool measures about the same per task (docs/costs.md), pickling too.
 PROCESS_DISPATCH_SECONDS = 2e-4
+#: Seconds a LocalCluster takes to start in a fresh runner, ``import distributed``
+#: included (docs/dask.md).
+_DASK_START_SECONDS = 2.0
+#: Rough per-task cost of a LocalCluster (client -> scheduler -> worker and back).
+DASK_DISPATCH_SECONDS = 3e-3
 PICKLE_BYTES_PER_SECOND = 300e6
 #: A trial slower than this many times its estimate (and than the floor) is a hang.
 TIMEOUT_FACTOR = 8.0
@@ -134,6 +139,9 @@ def estimate_trials(
         Executor.ASYNCIO: loop,
         # One sub-interpreter per process width, one task per message (no chunksize).
         Executor.INTERPRETERS: process,
+        # A LocalCluster as wide as the process pool, milliseconds per task.
+        Executor.DASK: serial * (c / parallel + (1 - c) / max(1, min(processes, n)))
+        + n * (DASK_DISPATCH_SECONDS + payload_bytes / PICKLE_BYTES_PER_SECOND),
     }
 
 
@@ -220,6 +228,8 @@ def startup_estimate(start_method: str, workers: int, executors: Sequence[str]) 
         estimate = 0.1 + per * workers
     if "interpreters" in executors:
         estimate += _INTERPRETER_START_SECONDS * workers
+    if "dask" in executors:
+        estimate += _DASK_START_SECONDS  # a LocalCluster: scheduler, nannies, workers
     return estimate
 
 

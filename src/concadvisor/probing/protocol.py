@@ -79,7 +79,7 @@ MAX_LINE_BYTES = 64 * 1024
 MAX_TEXT = 2000
 MAX_TRACEBACK = 16_000
 
-ExecutorName = Literal["serial", "threads", "processes", "asyncio", "interpreters"]
+ExecutorName = Literal["serial", "threads", "processes", "asyncio", "interpreters", "dask"]
 _EXECUTOR_NAMES: tuple[str, ...] = get_args(ExecutorName)
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 #: A timed batch always takes some time: a zero (or negative) wall is forged or broken.
@@ -515,6 +515,8 @@ class RunnerConfig:
     setup: str | None = None
     warmup: Warmup | None = None
     plan: PlanData | None = None
+    #: A Dask scheduler address for the dask executor (None: a LocalCluster).
+    scheduler: str | None = None
 
     def encode(self) -> bytes:
         """Length-prefixed pickle (raises what pickling raises)."""

@@ -410,9 +410,10 @@ def build_report(
     serial = m.records[Executor.SERIAL]
     serial_ok = (serial.status is None) and bool(serial.walls)
     serial_median = statistics.median(serial.walls) if serial_ok else None
-    measured = [_measured(m.records[name], serial_median, m.plan, m.warmup) for name in EXECUTORS]
+    names = [name for name in EXECUTORS if name in m.records]
+    measured = [_measured(m.records[name], serial_median, m.plan, m.warmup) for name in names]
     tasks = int(m.plan["tasks"]) if m.plan else None
-    sweeps = {name: sweep_points(m.records[name]) for name in EXECUTORS}
+    sweeps = {name: sweep_points(m.records[name]) for name in names}
     bests = {name: best_point(points, profile.tasks) for name, points in sweeps.items()}
     measured = [
         replace(

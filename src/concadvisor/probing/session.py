@@ -76,6 +76,7 @@ from .protocol import (
     WarmupFailed,
     new_token,
 )
+from .selection import select_executors
 
 __all__ = [
     "GRACED_PHASES",
@@ -181,6 +182,10 @@ class RunConfig:
     sys_path: tuple[str, ...] = ()
     python: str | None = None  # the runner's interpreter (None: this one)
     setup: str | None = None  # the per-worker setup, MODULE:FUNC
+    #: The executors to measure (selection.select_executors); None: the default set.
+    executors: tuple[str, ...] | None = None
+    #: A Dask scheduler address for the dask executor (None: a LocalCluster).
+    scheduler: str | None = None
 
 
 class _Outcome:
@@ -354,7 +359,7 @@ class _Watch:
             record = records["serial"]
             record.status = "failed"
             record.reason = f"{event.kind}: {event.message}".rstrip(": ")
-            for name in EXECUTORS[1:]:
+            for name in list(records)[1:]:
                 _skip(records[name], "not measured: the function raised in the warm-up call")
         elif isinstance(event, Planned):
             self.plan = event.plan
@@ -494,7 +499,7 @@ class _Watch:
             record.status, record.exitcode = "failed", code
             record.reason = died
             verb = "killed" if code is not None else "silenced"
-            for name in EXECUTORS[1:]:
+            for name in list(records)[1:]:
                 _skip(
                     records[name],
                     f"not measured: the function {verb} the process in the warm-up call",
@@ -536,7 +541,7 @@ class _Watch:
             record = records["serial"]
             record.status = "timeout"
             record.reason = f"the warm-up call did not return within the budget ({waited:.1f} s)"
-            for name in EXECUTORS[1:]:
+            for name in list(records)[1:]:
                 _skip(records[name], "not measured: the warm-up call under serial hung")
         elif phase.kind == "sweep":
             what = "the budget ran out during" if hard else "the function hung in"
@@ -581,8 +586,12 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
     t0 = time.monotonic()
     deadlines = _Deadlines(t0 + config.budget, t0 + config.budget + GRACE_SECONDS)
     soft_deadline = t0 + config.budget - RESERVE_SECONDS
-    m = Measurements(target=config.spec, setup=config.setup)
-    executors = list(EXECUTORS)
+    executors = list(config.executors or select_executors(scheduler=config.scheduler))
+    m = Measurements(
+        target=config.spec,
+        setup=config.setup,
+        records={name: ExecutorRecord(name) for name in executors},
+    )
     warmup: Warmup | None = None
     plan: PlanData | None = None
     while True:
@@ -604,6 +613,7 @@ def measure(config: RunConfig, progress: Progress | None = None) -> Measurements
             setup=config.setup,
             warmup=warmup,
             plan=_remaining_plan(m, plan, executors),
+            scheduler=config.scheduler,
         )
         m.runners += 1
         watch = _Watch(m, progress, t0, config.budget)

@@ -11,6 +11,7 @@ THREADS = Executor.THREADS
 PROCESSES = Executor.PROCESSES
 ASYNCIO = Executor.ASYNCIO
 INTERPRETERS = Executor.INTERPRETERS
+DASK = Executor.DASK
 
 
 @functools.cache

@@ -6,14 +6,22 @@ codes included, is listed by :mod:`concadvisor.registry`, above this package.
 
 from __future__ import annotations
 
-from . import costs, io, kind, mixed, scale, state
+from . import cluster, costs, io, kind, mixed, scale, state
 from .base import Rule
 
 __all__ = ["RULES"]
 
 RULES: tuple[Rule, ...] = tuple(
     sorted(
-        (*kind.RULES, *io.RULES, *costs.RULES, *state.RULES, *scale.RULES, *mixed.RULES),
+        (
+            *kind.RULES,
+            *io.RULES,
+            *costs.RULES,
+            *state.RULES,
+            *scale.RULES,
+            *cluster.RULES,
+            *mixed.RULES,
+        ),
         key=lambda rule: rule.id,
     )
 )

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Literal, NamedTuple
 
 from ..errors import RuleError
+from ..executors import REGISTRY
 from ..profile import Executor
 from .base import (
     ALL_EXECUTORS,
@@ -35,9 +36,12 @@ SIMPLICITY: tuple[Executor, ...] = (
     Executor.ASYNCIO,
     Executor.PROCESSES,
     Executor.INTERPRETERS,
+    Executor.DASK,
 )
 _SIMPLICITY_INDEX = {executor: i for i, executor in enumerate(SIMPLICITY)}
 _SERIAL = Executor.SERIAL  # looked up once: ``Executor.X`` is a slow lookup on 3.11
+#: Executors recommended only when a rule scores them above zero (the registry's opt_in).
+_OPT_IN = frozenset(entry.executor for entry in REGISTRY if entry.opt_in)
 
 
 class FiredRule(NamedTuple):
@@ -130,11 +134,13 @@ def evaluate(facts: Facts, rules: Sequence[Rule] = RULES) -> Decision:
             elif not isinstance(effect, (Warn, Note)):
                 raise RuleError(f"rule {rule_id} produced an unknown effect {effect!r}")
 
-    # Best first: viable before vetoed, then the higher score, then the simpler model.  The
-    # keys are built inline (a key function would cost a Python call per executor).
+    # Best first: viable before vetoed (an opt-in executor no rule scored above zero ranks
+    # with the vetoed), then the higher score, then the simpler model.  The keys are built
+    # inline (a key function would cost a Python call per executor).
     ranked = sorted(
         (
-            executor is not _SERIAL and bool(vetoes[executor]),
+            executor is not _SERIAL
+            and (bool(vetoes[executor]) or (executor in _OPT_IN and scores[executor] <= 0)),
             -scores[executor],
             _SIMPLICITY_INDEX[executor],
             executor,

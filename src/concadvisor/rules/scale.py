@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..costs.model import describe
+from ..executors.dask import NOT_INSTALLED
 from ._helpers import ASYNCIO, INTERPRETERS, PROCESSES, SERIAL, THREADS, seconds, size
 from .base import Facts, Fired, Rule, Score, Warn, fire
 from .thresholds import ONE_MACHINE_BYTES, ONE_MACHINE_CPU_SECONDS, SHORT_BATCH_SECONDS, predicted
@@ -63,12 +64,21 @@ def _beyond_one_machine(f: Facts) -> Fired | None:
     if not found:
         return None
     what = " and ".join(found)
+    if p.cluster_workers is not None:
+        engine = f"CA704 weighs a Dask cluster of {p.cluster_workers} workers against the pools."
+    elif f.environment.dask_installed:
+        engine = (
+            "Give cluster_workers=N (the workers of a Dask cluster) for a predicted speedup "
+            "on Dask distributed."
+        )
+    else:
+        engine = (
+            f"Consider Dask distributed ({NOT_INSTALLED}, then give cluster_workers=N for "
+            "a predicted speedup) or Ray."
+        )
     return fire(
         f"The work outgrows one machine ({what}).",
-        Warn(
-            f"This batch needs {what}: a bigger pool will not fix that. Consider a "
-            "distributed engine such as Dask distributed or Ray."
-        ),
+        Warn(f"This batch needs {what}: a bigger pool will not fix that. {engine}"),
     )
 
 
@@ -109,7 +119,8 @@ RULES: tuple[Rule, ...] = (
         rationale=(
             "Processes use every core of one machine (G5), and no more. Past hours of CPU "
             "time per core or more data than memory holds, the answer is a distributed "
-            "engine (Dask distributed, Ray), not a bigger pool."
+            "engine, not a bigger pool: Dask distributed (the extra concadvisor[dask]; with "
+            "cluster_workers, CA704 predicts its speedup) or Ray."
         ),
         example="workload='cpu', tasks=1_000_000, task_seconds=1.0, cpus=8 -> warning",
         effect="warning",

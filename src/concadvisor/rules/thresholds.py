@@ -80,3 +80,13 @@ def predicted(facts: Facts) -> Prediction | None:
         result = predict_inputs(x, environment.costs)
     memo["prediction"] = result
     return result
+
+
+#: Dask vs the best local pool: one must be predicted this many times faster to count.
+DASK_EDGE: Final = 1.5
+
+#: Dask: tasks shorter than this many times its per-task cost are too short to send.
+DASK_TINY_FACTOR: Final = 10.0
+
+#: Dask: a task moving more bytes than this should get its large inputs by scatter.
+DASK_SCATTER_BYTES: Final = 2**20
