@@ -9,7 +9,6 @@ profile field).  Measurements: docs/dask.md.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from typing import TYPE_CHECKING
 
@@ -86,6 +85,8 @@ def dask_snippet(r: SnippetRequest) -> str:
 
 def quiet_dask() -> None:
     """Keep Dask's logs and warnings off the user's terminal (probe and calibrate)."""
+    import logging  # here: advise's start-up never needs it
+
     warnings.filterwarnings("ignore", module=r"(distributed|dask|tornado)(\..*)?")
     for name in ("distributed", "dask", "tornado", "bokeh"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
