@@ -158,3 +158,23 @@ def test_probe_api_refuses_a_task_count_beyond_the_profiles_bound() -> None:
 
     with pytest.raises(ValueError, match="tasks must be at most 1000000000000"):
         probe_target("examples/workloads.py:sleep_io", tasks=2**1024, budget=30)
+
+
+@pytest.mark.parametrize("selection", ["serial", "serial,threads", "serial,processes"])
+def test_a_selection_without_some_executors_still_reports(selection: str) -> None:
+    """Inference, contention and memory read the rows that ran: a selection that leaves
+    threads or processes out is a report, not an internal error."""
+    proc = run_cli(
+        "probe",
+        "tests.probe_targets.workloads:cpu",
+        "--executors",
+        selection,
+        "--budget",
+        "3",
+        "--json",
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    ran = {r["executor"] for r in report["results"]}
+    assert ran >= set(selection.split(","))

@@ -85,6 +85,8 @@ class Dask:
         self._cluster: Any = None
         self._client: Any = None
         self.workers = 0
+        #: No per-worker setup runs on Dask workers (``--setup`` skips this executor).
+        self.setup_seconds: list[float] = []
 
     @classmethod
     def from_setup(cls, setup: RunnerSetup) -> Dask:

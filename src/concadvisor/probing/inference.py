@@ -161,11 +161,13 @@ def cpu_split(m: Measurements) -> CpuSplit | None:
         return None
     _, share = serial_cpu_share(m)
     share = max(0.0, share)
-    threads = m.records[Executor.THREADS]
-    t_users = _known(threads.users, len(threads.walls))
-    t_systems = _known(threads.systems, len(threads.walls))
+    threads = m.records.get(Executor.THREADS)  # absent when --executors left it out
     t_user_use = t_system_use = None
-    if threads.walls and t_users is not None and t_systems is not None:
+    t_users = t_systems = None
+    if threads is not None:
+        t_users = _known(threads.users, len(threads.walls))
+        t_systems = _known(threads.systems, len(threads.walls))
+    if threads is not None and threads.walls and t_users is not None and t_systems is not None:
         t_user_use = statistics.median(
             u / w for u, w in zip(t_users, threads.walls, strict=True) if w > 0
         )

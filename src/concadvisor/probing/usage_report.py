@@ -116,7 +116,8 @@ def contention_report(m: Measurements) -> Contention | None:
 
 
 def memory_report(m: Measurements, available: int | None) -> Memory | None:
-    peak = m.records[Executor.PROCESSES].peak_rss
+    processes = m.records.get(Executor.PROCESSES)  # absent when --executors left it out
+    peak = processes.peak_rss if processes is not None else None
     if peak is None:
         return None
     fit = memory_workers(peak, available) if available is not None else None
