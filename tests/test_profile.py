@@ -29,6 +29,8 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "start_method": None,
     "cpus": None,
     "free_threaded": None,
+    "task_seconds_free_threaded": None,
+    "pool_lifetime": "batch",
 }
 
 

@@ -47,6 +47,7 @@ from ..workers import chunksize_for
 from .document import CalibrationDocument, MeasurementRecord
 from .events import Event, Failed, Finished, Progress, Samples, Started, Unmeasured
 from .machine import DEFAULT_COSTS, MachineCosts, machine_fingerprint, machine_info
+from .penalty import free_threaded_build, measure_penalty
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -469,6 +470,8 @@ def figure_labels(methods: Sequence[StartMethod], width: int) -> dict[str, tuple
                 "interpreter_dispatch": ("sub-interpreter dispatch (per task)", "s"),
             }
         )
+    if free_threaded_build():
+        labels["free_threaded_penalty"] = ("free-threaded single-thread penalty", "x")
     labels.update(
         {
             "asyncio_dispatch": ("asyncio dispatch (per task)", "s"),
@@ -599,6 +602,8 @@ def measure(
     if has_interpreter_pool():
         steps.append(("sub-interpreters", None, 0.12))
     steps += [(f"process start-up ({m})", m, 0.15) for m in wanted[1:]]
+    if "free_threaded_penalty" in found.labels:
+        steps.append(("free-threaded penalty", None, 0.03))
     weight_left = rounds * sum(weight for _, _, weight in steps)
     done = 0
     for pass_no in range(rounds):
@@ -657,6 +662,13 @@ def measure(
                     failed.add("pool")
                     for key in keys:
                         found.unmeasured(key, f"{type(exc).__name__}: {exc}")
+            elif step == "free-threaded penalty":
+                if first:  # two fresh interpreters, once: not a per-pass figure
+                    ratio, why = measure_penalty(timeout=max(5.0, timer.left()))
+                    if ratio is None:
+                        found.unmeasured("free_threaded_penalty", why)
+                    else:
+                        found.add("free_threaded_penalty", [ratio])
             elif step == "sub-interpreters":
                 keys = ["interpreter_start", "interpreter_dispatch"]
                 if "interpreters" in failed:
@@ -774,6 +786,7 @@ class Collector:
             interpreter_dispatch_seconds=figure(
                 "interpreter_dispatch", defaults.interpreter_dispatch_seconds
             ),
+            free_threaded_penalty=self.median("free_threaded_penalty"),
             parallel_efficiency=defaults.parallel_efficiency
             if parallel is None
             else parallel / started.width,

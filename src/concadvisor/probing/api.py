@@ -28,6 +28,7 @@ from .interpreter import (
 from .planning import MAX_TASKS
 from .report import ProbeReport, build_report
 from .session import RunConfig, measure
+from .startup_costs import with_measured_startup
 from .targets import spec_for_callable
 
 __all__ = ["probe", "probe_target", "run_probe"]
@@ -188,10 +189,17 @@ def run_probe(
         cpus=env.cpus,
         start_method=start_method,
         free_threaded=free_threaded,
-        overrides={"free_threaded": free_threaded, **extra},
+        overrides={
+            "free_threaded": free_threaded,
+            "task_seconds_free_threaded": free_threaded,
+            **extra,
+        },
         tasks=tasks,
     )
-    recommendation = advise(profile)
+    # The pools' start-up as measured here, with the target imported (forkserver and spawn
+    # workers re-import it), is what the recommendation's cost model charges.
+    costs = with_measured_startup(measurements, env.costs, profile.start_method or env.start_method)
+    recommendation = advise(profile, environment=env.model_copy(update={"costs": costs}))
     return build_report(
         measurements,
         profile,
