@@ -511,3 +511,24 @@ def test_lint_probe_reports_a_target_that_cannot_run(
     result = lint_paths(["."], LintOptions(probe=True))
     assert [(d.code, d.location.line) for d in result.diagnostics] == [("CA351", 5)]
     assert status in result.diagnostics[0].message
+
+
+def test_initializer_message_follows_the_target_version(tmp_path: Path) -> None:
+    from concadvisor.lint.codechecks import check_module
+    from concadvisor.lint.targets import load_module
+
+    path = tmp_path / "m.py"
+    path.write_text(
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "def setup(): pass\n"
+        "def main():\n"
+        "    ProcessPoolExecutor(initializer=lambda: None)\n"
+        "    ProcessPoolExecutor(initializer=setup)\n",
+        encoding="utf-8",
+    )
+    source = load_module(path)
+    old = [f for f in check_module(source, (3, 13)) if f.code.id == "CA420"]
+    new = [f for f in check_module(source, (3, 14)) if f.code.id == "CA420"]
+    assert len(old) == len(new) == 1  # the module-level def stays silent
+    assert "only under fork" in old[0].message
+    assert "forkserver on Linux" in new[0].message and "3.14" in new[0].message

@@ -1,4 +1,4 @@
-"""Static checks of a target's code (CA411-CA415), with :mod:`ast`; user code is never
+"""Static checks of a target's code (CA411-CA415, CA420), with :mod:`ast`; user code is never
 imported.  Blocking calls in coroutines (CA410, CA416-CA419) are :mod:`.callgraph`'s.
 
 Names are resolved through the module's imports (module-level and in the function), so
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..profile import Executor
-from .codes import CA411, CA412, CA413, CA414, CA415, LintCode
+from .codes import CA411, CA412, CA413, CA414, CA415, CA420, LintCode
 from .diagnostics import Diagnostic, Location
 from .targets import ModuleSource, TargetDef, char_column
 
@@ -133,15 +133,26 @@ def check_target(
     return list(findings)
 
 
-def check_module(source: ModuleSource) -> list[CodeFinding]:
-    """CA414-CA415: module-wide hazards of a target's module (reported once per module)."""
+def check_module(
+    source: ModuleSource, target_version: tuple[int, int] = (3, 14)
+) -> list[CodeFinding]:
+    """CA414, CA415, CA420: module-wide hazards of a target's module (reported once per
+    module); ``target_version`` is the Python lint's advice assumes (lint settings)."""
     assert source.tree is not None
     tree = source.tree
     names = import_map(tree.body)
     findings = _Findings(source)
+    nested = _nested_defs(tree)
     for call, local in _sync_calls(tree):
-        if _qualified(call.func, {**names, **local}) == "asyncio.get_event_loop":
+        scope = {**names, **local}
+        if _qualified(call.func, scope) == "asyncio.get_event_loop":
             findings.add(call, CA414)
+        pool = _process_pool(call, scope)
+        what = _unpicklable_initializer(call, nested) if pool is not None else None
+        if pool is not None and what is not None:
+            findings.add(
+                call, CA420, call=pool, what=what, consequence=_consequence(target_version)
+            )
     for call in _import_time_calls(tree.body):
         shown = _process_pool(call, names)
         if shown is not None:
@@ -163,6 +174,39 @@ def _sync_calls(tree: ast.Module) -> Iterator[tuple[ast.Call, dict[str, str]]]:
                 stack.append((child, {**local, **import_map(child.body)}))
             else:
                 stack.append((child, local))
+
+
+def _nested_defs(tree: ast.Module) -> set[str]:
+    """Names of functions defined inside another function and not at module level."""
+    top = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for child in ast.walk(node):
+                if child is not node and isinstance(child, ast.FunctionDef):
+                    found.add(child.name)
+    return found - top
+
+
+def _unpicklable_initializer(call: ast.Call, nested: set[str]) -> str | None:
+    value = next((k.value for k in call.keywords if k.arg == "initializer"), None)
+    if isinstance(value, ast.Lambda):
+        return "a lambda"
+    if isinstance(value, ast.Name) and value.id in nested:
+        return "a nested function"
+    return None
+
+
+def _consequence(version: tuple[int, int]) -> str:
+    if version >= (3, 14):
+        return (
+            f"Python {version[0]}.{version[1]}'s default start method, forkserver on Linux "
+            "(spawn elsewhere), must pickle it and fails"
+        )
+    return (
+        f"it works on Python {version[0]}.{version[1]} only under fork (Linux's default); "
+        "spawn (macOS, Windows) and forkserver (Linux's default from 3.14) fail to pickle it"
+    )
 
 
 def _is_main_guard(test: ast.expr) -> bool:
