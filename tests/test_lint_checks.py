@@ -572,3 +572,24 @@ def test_the_schema_knows_the_probe_keys() -> None:
     assert {"args", "kwargs", "inputs", "setup"} <= set(task)
     assert task["args"]["type"] == "array"
     assert task["kwargs"]["type"] == "object"
+
+
+def test_initializer_message_follows_the_target_version(tmp_path: Path) -> None:
+    from concadvisor.lint.codechecks import check_module
+    from concadvisor.lint.targets import load_module
+
+    path = tmp_path / "m.py"
+    path.write_text(
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "def setup(): pass\n"
+        "def main():\n"
+        "    ProcessPoolExecutor(initializer=lambda: None)\n"
+        "    ProcessPoolExecutor(initializer=setup)\n",
+        encoding="utf-8",
+    )
+    source = load_module(path)
+    old = [f for f in check_module(source, (3, 13)) if f.code.id == "CA421"]
+    new = [f for f in check_module(source, (3, 14)) if f.code.id == "CA421"]
+    assert len(old) == len(new) == 1  # the module-level def stays silent
+    assert "only under fork" in old[0].message
+    assert "forkserver on Linux" in new[0].message and "3.14" in new[0].message

@@ -30,6 +30,8 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "cpus": None,
     "free_threaded": None,
     "cluster_workers": None,
+    "task_seconds_free_threaded": None,
+    "pool_lifetime": "batch",
 }
 
 

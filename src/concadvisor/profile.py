@@ -20,6 +20,7 @@ __all__ = [
     "TASK_SECONDS_MAX",
     "TASK_SECONDS_MIN",
     "Executor",
+    "PoolLifetime",
     "RefactorTolerance",
     "SharedState",
     "StartMethod",
@@ -32,6 +33,7 @@ Workload = Literal["io", "cpu", "mixed"]
 RefactorTolerance = Literal["none", "low", "high"]
 SharedState = Literal["none", "read_only", "mutable"]
 StartMethod = Literal["fork", "spawn", "forkserver"]
+PoolLifetime = Literal["batch", "program"]
 
 # Generous bounds on the numbers a profile may carry.  Far beyond any real task, they keep
 # every figure the cost model derives from them (n t, n b, ...) a finite float: without
@@ -211,6 +213,23 @@ class TaskProfile(BaseModel):
             "Worker processes (one CPU each) of a Dask cluster the batch could run on, at "
             "most 65536. None: no cluster; dask is then weighed as a LocalCluster on this "
             "machine."
+        ),
+    )
+    task_seconds_free_threaded: bool | None = Field(
+        default=None,
+        description=(
+            "The build task_seconds was measured on: true a free-threaded build with the GIL "
+            "off, false a GIL build (the probe sets it). The cost model then adds or removes "
+            "the free-threaded single-thread penalty when advising for the other kind of "
+            "build. None: measured on the build being advised for (no correction)."
+        ),
+    )
+    pool_lifetime: PoolLifetime = Field(
+        default="batch",
+        description=(
+            "How long the pool lives: 'batch' (created for this one batch, so its start-up "
+            "counts against it) or 'program' (kept for the program's life and reused, so its "
+            "start-up is amortised and left out of the batch's cost)."
         ),
     )
 

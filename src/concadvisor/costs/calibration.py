@@ -50,6 +50,7 @@ from ..workers import chunksize_for
 from .document import CalibrationDocument, MeasurementRecord
 from .events import Event, Failed, Finished, Progress, Samples, Started, Unmeasured
 from .machine import DEFAULT_COSTS, MachineCosts, machine_fingerprint, machine_info
+from .penalty import free_threaded_build, measure_penalty
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -482,6 +483,8 @@ def figure_labels(methods: Sequence[StartMethod], width: int) -> dict[str, tuple
                 "dask_dispatch": ("Dask dispatch, Client.map (per task)", "s"),
             }
         )
+    if free_threaded_build():
+        labels["free_threaded_penalty"] = ("free-threaded single-thread penalty", "x")
     labels.update(
         {
             "asyncio_dispatch": ("asyncio dispatch (per task)", "s"),
@@ -612,6 +615,8 @@ def measure(
     if has_interpreter_pool():
         steps.append(("sub-interpreters", None, 0.12))
     steps += [(f"process start-up ({m})", m, 0.15) for m in wanted[1:]]
+    if "free_threaded_penalty" in found.labels:
+        steps.append(("free-threaded penalty", None, 0.03))
     # Dask last and once, after every pass: a LocalCluster leaves Dask's event-loop
     # thread running, and a fork with live threads is unsafe.
     dask = _dask_installed()
@@ -674,6 +679,13 @@ def measure(
                     failed.add("pool")
                     for key in keys:
                         found.unmeasured(key, f"{type(exc).__name__}: {exc}")
+            elif step == "free-threaded penalty":
+                if first:  # two fresh interpreters, once: not a per-pass figure
+                    ratio, why = measure_penalty(timeout=max(5.0, timer.left()))
+                    if ratio is None:
+                        found.unmeasured("free_threaded_penalty", why)
+                    else:
+                        found.add("free_threaded_penalty", [ratio])
             elif step == "sub-interpreters":
                 keys = ["interpreter_start", "interpreter_dispatch"]
                 if "interpreters" in failed:
@@ -806,6 +818,7 @@ class Collector:
             dask_source="calibrated"
             if "dask_start" in self.values and "dask_dispatch" in self.values
             else "defaults",
+            free_threaded_penalty=self.median("free_threaded_penalty"),
             parallel_efficiency=defaults.parallel_efficiency
             if parallel is None
             else parallel / started.width,

@@ -16,7 +16,14 @@ if TYPE_CHECKING:
     from ..environment import Environment
     from ..profile import Executor
 
-__all__ = ["DEFAULT_CPU_SHARE", "ExecutorPrediction", "Inputs", "cpu_share", "waves"]
+__all__ = [
+    "DEFAULT_CPU_SHARE",
+    "ExecutorPrediction",
+    "Inputs",
+    "build_factor",
+    "cpu_share",
+    "waves",
+]
 
 #: Assumed CPU share of one task when the profile does not say (cpu_fraction=None).
 DEFAULT_CPU_SHARE: dict[str, float] = {"cpu": 1.0, "io": 0.0, "mixed": 0.5}
@@ -32,6 +39,19 @@ def cpu_share(profile: TaskProfile) -> float:
     if profile.cpu_fraction is not None:
         return profile.cpu_fraction
     return DEFAULT_CPU_SHARE[profile.workload]
+
+
+def build_factor(profile: TaskProfile, environment: Environment) -> float:
+    """How much slower the CPU part of one task runs on the build advised for than on the
+    build its ``task_seconds`` was measured on: the free-threaded single-thread penalty
+    (:meth:`MachineCosts.penalty`) when measured on a GIL build and advised for a
+    free-threaded one, its inverse the other way round, 1.0 when they are the same build
+    (a free-threaded measurement already includes the penalty: never counted twice)."""
+    measured = profile.task_seconds_free_threaded
+    if measured is None or measured == environment.free_threaded:
+        return 1.0
+    penalty, _ = environment.costs.penalty(environment.python_version)
+    return penalty if environment.free_threaded else 1.0 / penalty
 
 
 # NamedTuples rather than dataclasses: immutable, typed, and several times cheaper to build
@@ -85,6 +105,11 @@ class Inputs(NamedTuple):
         seconds = profile.task_seconds
         if seconds is None:
             raise ValueError("the cost model needs task_seconds (the duration of one task)")
+        share = cpu_share(profile)
+        if not profile.releases_gil:
+            seconds *= 1.0 - share + share * build_factor(profile, environment)
+        if profile.pool_lifetime == "program":
+            include_startup = False
         if chunksize is None:
             from ..workers import chunksize_for  # workers is below; deferred to stay cheap
 
@@ -94,7 +119,7 @@ class Inputs(NamedTuple):
         return cls(
             profile.tasks,
             seconds,
-            cpu_share(profile),
+            share,
             not profile.releases_gil and not environment.free_threaded,
             profile.payload_bytes or 0,
             environment.costs.parallel_cpus(environment.cpus),

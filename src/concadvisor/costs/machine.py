@@ -25,6 +25,7 @@ from ..profile import StartMethod
 
 __all__ = [
     "DEFAULT_COSTS",
+    "DEFAULT_FREE_THREADED_PENALTY",
     "MAX_BYTES_PER_SECOND",
     "MAX_COST_SECONDS",
     "MAX_PARALLEL_EFFICIENCY",
@@ -171,6 +172,18 @@ class MachineCosts(BaseModel):
         ),
     )
 
+    free_threaded_penalty: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_PARALLEL_EFFICIENCY,
+        description=(
+            "Free-threaded single-thread penalty: the time of a fixed pure-Python loop on this "
+            "free-threaded build divided by its time on a GIL build of the same version "
+            "(calibrate measures it). None: not measured (a GIL build, or no GIL build of the "
+            "same version found); the cost model then uses DEFAULT_FREE_THREADED_PENALTY."
+        ),
+    )
+
     def __hash__(self) -> int:
         # Frozen models hash their fields; the start-up dict is not hashable by itself, and
         # Environment (which holds a MachineCosts) has always been hashable.
@@ -194,6 +207,7 @@ class MachineCosts(BaseModel):
                 self.dask_dispatch_seconds,
                 self.dask_source,
                 self.parallel_efficiency,
+                self.free_threaded_penalty,
             )
         )
 
@@ -202,6 +216,14 @@ class MachineCosts(BaseModel):
         (one CPU always computes), at most ``cpus``."""
         capacity = cpus * self.parallel_efficiency
         return 1.0 if capacity < 1.0 else (float(cpus) if capacity > cpus else capacity)
+
+    def penalty(self, version: tuple[int, ...]) -> tuple[float, bool]:
+        """The free-threaded single-thread penalty for a Python ``version`` and whether it
+        was measured here (False: :data:`DEFAULT_FREE_THREADED_PENALTY`)."""
+        if self.free_threaded_penalty is not None:
+            return self.free_threaded_penalty, True
+        minor = tuple(version[:2])
+        return DEFAULT_FREE_THREADED_PENALTY.get(minor, DEFAULT_FREE_THREADED_PENALTY[()]), False
 
     def start_seconds(self, method: StartMethod) -> float:
         """Per-worker start-up for ``method``; a method not measured here costs like spawn."""
@@ -218,6 +240,12 @@ DEFAULT_START_SECONDS: dict[StartMethod, float] = {
     "forkserver": 0.05,
     "spawn": 0.08,
 }
+
+#: Free-threaded single-thread penalty when calibrate did not measure one, by (major, minor);
+#: ``()`` for every other version.  3.13t: PEP 703's first release (specialisation off)
+#: measured 1.7x on call-heavy code here (38.4 against 22.7 ms per task, docs/costs.md);
+#: 3.14t and later: the published 5-10%, rounded up to 1.1.
+DEFAULT_FREE_THREADED_PENALTY: dict[tuple[int, ...], float] = {(3, 13): 1.5, (): 1.1}
 
 #: Built-in conservative figures, used when this machine has no calibration cache.
 DEFAULT_COSTS = MachineCosts(

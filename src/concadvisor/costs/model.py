@@ -36,6 +36,13 @@ asyncio (concurrency limit ``k``)
     ``T = max(span, loop)``.
     Synchronous code on the loop runs one call at a time: ``T = n (t + d_async)``.
 
+Before any formula, ``t`` is corrected for the build (:func:`.inputs.build_factor`): a
+``task_seconds`` measured on a GIL build (``task_seconds_free_threaded=False``) and advised
+for a free-threaded one has its CPU part multiplied by the free-threaded single-thread
+penalty (``MachineCosts.free_threaded_penalty``, calibrated, or the documented default);
+the other way round, divided by it; a figure measured on the build advised for is left
+alone.  ``pool_lifetime="program"`` leaves every pool's start-up out (amortised).
+
 ``speedup = n t / T``.  Two consequences hold by construction and are property-tested:
 ``span >= n t / k`` bounds every speedup by the concurrency limit, and for CPU work
 (``c = 1``) ``cpu >= n t / P`` bounds processes by the usable CPUs; every term grows with
@@ -56,7 +63,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..executors.registry import REGISTRY
 from ..profile import Executor, TaskProfile, as_profile
 from ..workers import Widths, suggest_widths
-from .inputs import DEFAULT_CPU_SHARE, ExecutorPrediction, Inputs, cpu_share, waves
+from .inputs import (
+    DEFAULT_CPU_SHARE,
+    ExecutorPrediction,
+    Inputs,
+    build_factor,
+    cpu_share,
+    waves,
+)
 from .machine import MachineCosts
 
 if TYPE_CHECKING:  # environment.py imports this package for MachineCosts
@@ -128,8 +142,20 @@ def _widths(
     return Widths(**widths)
 
 
-def _assumptions(profile: TaskProfile, x: Inputs) -> tuple[str, ...]:
+def _assumptions(profile: TaskProfile, x: Inputs, env: Environment) -> tuple[str, ...]:
     found: list[str] = []
+    factor = 1.0 if profile.releases_gil else build_factor(profile, env)
+    if factor != 1.0:
+        penalty, measured = env.costs.penalty(env.python_version)
+        source = "calibrated" if measured else "default, not calibrated"
+        way = "added to" if factor > 1 else "removed from"
+        measured_on = "a GIL" if env.free_threaded else "a free-threaded"
+        found.append(
+            f"free-threaded single-thread penalty {penalty:g}x ({source}) {way} the CPU part "
+            f"of task_seconds, measured on {measured_on} build"
+        )
+    if profile.pool_lifetime == "program":
+        found.append("pool_lifetime program: pool start-up amortised, not counted")
     if profile.cpu_fraction is None:
         found.append(f"cpu_fraction unknown: {x.cpu_share:g} assumed for {profile.workload} work")
     if profile.payload_bytes is None:
@@ -183,7 +209,7 @@ def predict(
         awaits_io=awaits_io,
     )
     result = predict_inputs(x, env.costs)
-    return result._replace(assumptions=_assumptions(task, x))
+    return result._replace(assumptions=_assumptions(task, x, env))
 
 
 def format_speedup(value: float) -> str:

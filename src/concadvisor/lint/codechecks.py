@@ -1,4 +1,4 @@
-"""Static checks of a target's code (CA411-CA413, CA415), with :mod:`ast`; user code is never
+"""Static checks of a target's code (CA411-CA413, CA415, CA421), with :mod:`ast`; user code is never
 imported.  Blocking calls in coroutines (CA410, CA416-CA419) are :mod:`.callgraph`'s.
 
 Names are resolved through the module's imports (module-level and in the function), so
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..profile import Executor
 from .blocking import imports_of
-from .codes import CA411, CA412, CA413, CA415, LintCode
+from .codes import CA411, CA412, CA413, CA415, CA421, LintCode
 from .diagnostics import Diagnostic, Location
 from .targets import ModuleSource, TargetDef, char_column
 
@@ -138,18 +138,79 @@ def check_target(
     return list(findings)
 
 
-def check_module(source: ModuleSource) -> list[CodeFinding]:
-    """CA415: module-wide hazards of a target's module (reported once per module;
-    ``get_event_loop()``, CA414/CA420, is checked in every module: :mod:`.eventloop`)."""
+def check_module(
+    source: ModuleSource, target_version: tuple[int, int] = (3, 14)
+) -> list[CodeFinding]:
+    """CA415, CA421: module-wide hazards of a target's module (reported once per module);
+    ``target_version`` is the Python lint's advice assumes (lint settings).
+    ``get_event_loop()``, CA414/CA420, is checked in every module: :mod:`.eventloop`."""
     assert source.tree is not None
     tree = source.tree
     names = import_map(tree.body)
     findings = _Findings(source)
+    nested = _nested_defs(tree)
+    for call, local in _sync_calls(tree):
+        scope = {**names, **local}
+        pool = _process_pool(call, scope)
+        what = _unpicklable_initializer(call, nested) if pool is not None else None
+        if pool is not None and what is not None:
+            findings.add(
+                call, CA421, call=pool, what=what, consequence=_consequence(target_version)
+            )
     for call in _import_time_calls(tree.body):
         shown = _process_pool(call, names)
         if shown is not None:
             findings.add(call, CA415, call=shown)
     return list(findings)
+
+
+def _sync_calls(tree: ast.Module) -> Iterator[tuple[ast.Call, dict[str, str]]]:
+    """Calls outside any ``async def``, with the imports of the function they are in."""
+    stack: list[tuple[ast.AST, dict[str, str]]] = [(tree, {})]
+    while stack:
+        node, local = stack.pop()
+        if isinstance(node, ast.Call):
+            yield node, local
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.AsyncFunctionDef):
+                continue
+            if isinstance(child, ast.FunctionDef):
+                stack.append((child, {**local, **import_map(child.body)}))
+            else:
+                stack.append((child, local))
+
+
+def _nested_defs(tree: ast.Module) -> set[str]:
+    """Names of functions defined inside another function and not at module level."""
+    top = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for child in ast.walk(node):
+                if child is not node and isinstance(child, ast.FunctionDef):
+                    found.add(child.name)
+    return found - top
+
+
+def _unpicklable_initializer(call: ast.Call, nested: set[str]) -> str | None:
+    value = next((k.value for k in call.keywords if k.arg == "initializer"), None)
+    if isinstance(value, ast.Lambda):
+        return "a lambda"
+    if isinstance(value, ast.Name) and value.id in nested:
+        return "a nested function"
+    return None
+
+
+def _consequence(version: tuple[int, int]) -> str:
+    if version >= (3, 14):
+        return (
+            f"Python {version[0]}.{version[1]}'s default start method, forkserver on Linux "
+            "(spawn elsewhere), must pickle it and fails"
+        )
+    return (
+        f"it works on Python {version[0]}.{version[1]} only under fork (Linux's default); "
+        "spawn (macOS, Windows) and forkserver (Linux's default from 3.14) fail to pickle it"
+    )
 
 
 def _is_main_guard(test: ast.expr) -> bool:

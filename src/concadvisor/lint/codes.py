@@ -4,7 +4,8 @@ Families: ``CA30x`` the file and its schema, ``CA31x`` the declared executor aga
 advice, ``CA32x`` inconsistent or hazardous profiles, ``CA35x`` measurements (``--probe``);
 ``CA40x`` resolving a profile's ``target`` (and reading modules), ``CA41x``/``CA42x`` what
 the code does (CA410 and CA416-CA419: blocking calls in any coroutine, by kind; CA414 and
-CA420: ``get_event_loop()`` by target version).  Codes are
+CA420: ``get_event_loop()`` by target version; CA421 a lambda or nested pool initializer).
+Codes are
 never renumbered or reused.  Each code is a module constant that emits its own documented
 message (``CA322.finding(location)``, ``CA320.finding(location, workers=9, cpus=8)``): call
 sites never spell a code or a message.  Nothing is registered on import:
@@ -632,6 +633,25 @@ CA419 = _blocking_code(
     "redis.asyncio); else await asyncio.to_thread(...).",
 )
 
+CA421 = _code(
+    "CA421",
+    "unpicklable-pool-initializer",
+    "error",
+    "A lambda or nested function as a process pool's initializer",
+    guidance="G5",
+    message="{call}(initializer=...) is {what}: {consequence}; define it as a module-level def",
+    rationale=(
+        "A worker's initializer travels with the worker: fork copies it and never pickles "
+        "it, forkserver and spawn pickle it by qualified name, which a lambda or nested "
+        "function lacks. So it works under fork -- Linux's default up to 3.13 -- and fails "
+        "with PicklingError under forkserver (Linux's default from 3.14) and spawn (macOS, "
+        "Windows). Checked on 3.13 and 3.14; the message follows lint's target-version. "
+        "A lambda given to submit() or map() fails under every start method (CA411)."
+    ),
+    example="ProcessPoolExecutor(2, initializer=lambda: setup(config))",
+    fix="Define the initializer as a module-level def; pass values with initargs.",
+)
+
 #: Which code reports a blocking call of each kind of the knowledge base.
 BLOCKING_CODES: Mapping[Kind, LintCode] = {
     "sleep": CA410,
@@ -683,6 +703,7 @@ TARGET_CODES: tuple[LintCode, ...] = (
     CA418,
     CA419,
     CA420,
+    CA421,
 )
 CODES: tuple[LintCode, ...] = (*PROFILE_CODES, *TARGET_CODES)
 CODES_BY_ID: dict[str, LintCode] = {c.id: c for c in CODES}

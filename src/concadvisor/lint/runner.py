@@ -377,7 +377,8 @@ def _check_code(decl: TaskDecl, run: _Run) -> list[Diagnostic]:
         run.targets[(resolved, definition.node.lineno)] = at
     findings = check_target(source, definition, decl.executor)
     if resolved not in run.module_findings:
-        run.module_findings[resolved] = check_module(source)
+        settings = run.settings.get(decl.config.path.parent) or Settings()
+        run.module_findings[resolved] = check_module(source, settings.target.version)
     findings += run.module_findings[resolved]
     return [
         f.diagnostic(Location(module_display, f.line, f.column), decl.name, (target_at,))

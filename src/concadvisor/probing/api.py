@@ -29,6 +29,7 @@ from .planning import MAX_TASKS
 from .report import ProbeReport, build_report
 from .selection import select_executors
 from .session import RunConfig, measure
+from .startup_costs import with_measured_startup
 from .targets import spec_for_callable
 
 __all__ = ["probe", "probe_target", "run_probe"]
@@ -211,10 +212,17 @@ def run_probe(
         cpus=env.cpus,
         start_method=start_method,
         free_threaded=free_threaded,
-        overrides={"free_threaded": free_threaded, **extra},
+        overrides={
+            "free_threaded": free_threaded,
+            "task_seconds_free_threaded": free_threaded,
+            **extra,
+        },
         tasks=tasks,
     )
-    recommendation = advise(profile)
+    # The pools' start-up as measured here, with the target imported (forkserver and spawn
+    # workers re-import it), is what the recommendation's cost model charges.
+    costs = with_measured_startup(measurements, env.costs, profile.start_method or env.start_method)
+    recommendation = advise(profile, environment=env.model_copy(update={"costs": costs}))
     return build_report(
         measurements,
         profile,

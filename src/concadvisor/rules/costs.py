@@ -91,7 +91,8 @@ def _start_cost(f: Facts) -> Fired | None:
     return Fired(
         f"Starting {proc.workers} worker processes with '{f.start_method}' costs about "
         f"{seconds(start)}, against {saved} on a {seconds(prediction.serial_seconds)} "
-        f"batch ({describe(proc)}).",
+        f"batch ({describe(proc)}); a pool kept for the program's life pays it once "
+        f"(pool_lifetime='program').",
         _START_COST_EFFECTS,
     )
 

@@ -40,3 +40,19 @@ ctx_pool = mp.get_context("spawn").Pool(2)  # expect: CA415
 def later() -> None:
     with mp.Pool(2) as pool:  # inside a function: fine
         pool.map(crunch, [1, 2])
+
+
+def setup_worker() -> None:
+    pass
+
+
+def pools_with_initializers() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    def local_setup() -> None:
+        pass
+
+    ProcessPoolExecutor(2, initializer=lambda: None)  # expect: CA421
+    ProcessPoolExecutor(2, initializer=local_setup)  # expect: CA421
+    ProcessPoolExecutor(2, initializer=setup_worker)  # module-level def: silent twin
+    mp.Pool(2, initializer=setup_worker)  # silent twin
