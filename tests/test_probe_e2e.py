@@ -189,6 +189,20 @@ def assert_consistent(data: Any, tasks: int | None = None) -> None:
 # --- workloads: advice for the user's tasks, reports consistent with the measurement ---
 
 
+def _parallel_unless_start_up_costs_more(data: dict[str, Any], parallel: str) -> None:
+    """The recommendation is ``parallel`` -- or serial because starting the pool costs more
+    than it saves on this batch (CA502: forkserver and spawn, the default from 3.14, start
+    each worker in a fresh interpreter; on a short one-shot batch serial is then right)."""
+    recommendation = data["recommendation"]
+    if recommendation["executor"] == parallel:
+        return
+    assert recommendation["executor"] == "serial", recommendation["executor"]
+    assert detect_environment().start_method != "fork"
+    fired = {r["rule_id"] for r in recommendation["reasons"]}
+    warned = {w["rule_id"] for w in recommendation.get("warnings", [])}
+    assert "CA502" in fired | warned, (fired, warned)
+
+
 def test_pure_python_cpu_advice_is_for_the_users_tasks() -> None:
     """The regression: without --tasks, the round's 9-15 tasks made CA702 choose serial."""
     code, data, _, _ = run_probe(f"{T}:cpu", budget=3)
@@ -196,9 +210,12 @@ def test_pure_python_cpu_advice_is_for_the_users_tasks() -> None:
     assert_consistent(data)
     assert data["measured_profile"]["workload"] == "cpu"
     assert data["measured_profile"]["releases_gil"] is False
-    expected = "processes" if CPUS >= 2 else "serial"
-    assert data["recommendation"]["executor"] == expected
-    assert "CA702" not in {r["rule_id"] for r in data["recommendation"]["reasons"]}
+    if CPUS >= 2:
+        _parallel_unless_start_up_costs_more(data, "processes")
+    else:
+        assert data["recommendation"]["executor"] == "serial"
+    if data["recommendation"]["executor"] != "serial":  # CA702 may join a CA502 serial
+        assert "CA702" not in {r["rule_id"] for r in data["recommendation"]["reasons"]}
     code, data, _, _ = run_probe(f"{T}:cpu", "--tasks", "1", budget=1.5)
     assert code == 0
     assert_consistent(data, tasks=1)
@@ -295,9 +312,10 @@ def test_gil_releasing_native_work_is_judged_by_what_threads_did() -> None:
         else:
             assert cpu_time["gil_released"] is False
         assert profile["releases_gil"] is bool(cpu_time["gil_released"])
-        assert data["recommendation"]["executor"] == (
-            "threads" if profile["releases_gil"] else "processes"
-        )
+        if profile["releases_gil"]:
+            assert data["recommendation"]["executor"] == "threads"
+        else:
+            _parallel_unless_start_up_costs_more(data, "processes")
 
 
 def test_a_sleeping_target_spends_almost_no_user_cpu() -> None:
@@ -484,7 +502,9 @@ def test_hang_times_out_within_budget() -> None:
 
 
 def test_hang_in_threads_only_times_out_threads() -> None:
-    budget = 3.0
+    # The hung threads cost their warm-up timeout and a fresh runner, whose pools then start
+    # again: under forkserver (3.14's default) that needs more than 3 s to leave serial a round.
+    budget = 3.0 if detect_environment().start_method == "fork" else 6.0
     code, data, _, elapsed = run_probe(f"{T}:hang_in_threads", budget=budget)
     assert elapsed < budget + 3 + _interpreter_startup()
     assert code == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import hashlib
+import multiprocessing
 import os
 import sys
 import threading
@@ -88,14 +89,12 @@ def exits() -> None:
 
 
 def exits_in_worker() -> int:
-    """Dies only inside a process-pool worker (whose main module is not the runner's)."""
-    if os.getpid() != _RUNNER_PID:
+    """Dies only inside a process-pool worker, under any start method: a pool worker has a
+    multiprocessing parent, the runner (started by subprocess) has none."""
+    if multiprocessing.parent_process() is not None:
         os._exit(5)
     time.sleep(0.002)
     return 1
-
-
-_RUNNER_PID = os.getpid()
 
 
 def segfault() -> None:
