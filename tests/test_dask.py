@@ -217,6 +217,11 @@ def test_probe_measures_a_local_cluster_beside_the_pools_and_leaves_nothing_behi
     assert list(rows) == ["serial", "processes", "dask"]
     assert rows["dask"]["status"] == "ok", rows["dask"]
     assert rows["dask"]["wall_seconds"] > 0
+    # The LocalCluster is swept like a pool: measured widths, or a note saying the budget
+    # stopped it first.
+    widths = [point["width"] for point in rows["dask"]["sweep"] or []]
+    stopped = [note for note in report["notes"] if note.startswith("sweep: dask stopped")]
+    assert widths[:1] == [1] or stopped, (widths, report["notes"])
     # Dask's logs and warnings stay off the terminal.
     assert "distributed" not in result.stderr and "Warning" not in result.stderr
     assert marked_processes(mark) == []

@@ -79,13 +79,19 @@ class _Ladder:
         return [k for k, v in self.samples.items() if len(v) < SWEEP_ROUNDS]
 
 
-def sweep_executors(executors: list[str], is_async: bool) -> list[str]:
+def sweep_executors(
+    executors: list[str], is_async: bool, scheduler: str | None = None
+) -> list[str]:
     """The executors worth a sweep: those that run tasks at once.
 
     A sync target under asyncio blocks the loop: its calls run one at a time whatever the
-    limit, so there is no width to sweep.
+    limit, so there is no width to sweep.  Dask is swept on the LocalCluster the probe
+    starts (one cluster of that many one-thread workers per width), not on a cluster given
+    with ``--scheduler``, whose width is not the probe's to choose.
     """
     names = ["threads", "processes"] + (["asyncio"] if is_async else [])
+    if scheduler is None:
+        names.append("dask")
     return [name for name in executors if name in names]
 
 
@@ -117,7 +123,8 @@ def _expected(settings: SweepSettings, ladder: _Ladder, key: Key) -> float:
         # that would make a slow trial look hung (GIL-bound work does not scale).
         return tasks / max(x for _, x in measured)
     width = key[0] or tasks
-    parallel = min(width, settings.cpus) if ladder.executor == "processes" else width
+    computes_apart = ladder.executor in ("processes", "dask")  # one process per worker
+    parallel = min(width, settings.cpus) if computes_apart else width
     return tasks * settings.task_seconds / max(1, min(parallel, tasks))
 
 
@@ -127,7 +134,7 @@ def _startup_estimate(settings: SweepSettings, ladder: _Ladder, key: Key) -> flo
         return 0.0
     width = key[0] or 1
     setup = setup_estimate(ladder.executor, settings.setup_seconds, width, settings.cpus)
-    if ladder.executor != "processes":
+    if ladder.executor not in ("processes", "dask"):
         return setup
     return startup_estimate(settings.runner.start_method, width, [ladder.executor]) + setup
 
@@ -142,6 +149,8 @@ def _start(
         plan = replace(plan, threads=width)
     elif executor == "processes":
         plan = replace(plan, processes=width, chunksize=chunksize or plan.chunksize)
+    elif executor == "dask":  # a LocalCluster of ``width`` one-thread workers
+        plan = replace(plan, processes=width)
     else:  # asyncio; width 0: a limit no batch reaches
         plan = replace(plan, asyncio=width or 1_000_000)
     runner = spec(executor).load_runner().from_setup(replace(settings.runner, plan=plan))
@@ -195,7 +204,7 @@ def run_sweep(
     """Measure every sweep point until each ladder stops or the budget ends."""
     ladders = [
         _Ladder(name, sweep_cap(name, settings.cpus, settings.tasks))
-        for name in sweep_executors(executors, settings.runner.is_async)
+        for name in sweep_executors(executors, settings.runner.is_async, settings.runner.scheduler)
     ]
     for ladder in ladders:
         ladder.samples[(1, _chunksize(settings, ladder.executor, 1))] = []

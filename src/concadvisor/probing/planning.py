@@ -254,6 +254,7 @@ def sweep_cap(executor: str, cpus: int, tasks: int | None) -> int:
     caps: dict[str, int] = {
         Executor.THREADS.value: SWEEP_THREAD_CAP,
         Executor.PROCESSES.value: SWEEP_PROCESS_CPU_FACTOR * max(1, cpus),
+        Executor.DASK.value: SWEEP_PROCESS_CPU_FACTOR * max(1, cpus),
         Executor.ASYNCIO.value: SWEEP_ASYNC_CAP,
     }
     cap = caps.get(str(executor), 1)
