@@ -217,13 +217,42 @@ def test_probe_measures_a_local_cluster_beside_the_pools_and_leaves_nothing_behi
     assert list(rows) == ["serial", "processes", "dask"]
     assert rows["dask"]["status"] == "ok", rows["dask"]
     assert rows["dask"]["wall_seconds"] > 0
-    # The LocalCluster is swept like a pool: measured widths, or a note saying the budget
-    # stopped it first.
-    widths = [point["width"] for point in rows["dask"]["sweep"] or []]
-    stopped = [note for note in report["notes"] if note.startswith("sweep: dask stopped")]
-    assert widths[:1] == [1] or stopped, (widths, report["notes"])
     # Dask's logs and warnings stay off the terminal.
     assert "distributed" not in result.stderr and "Warning" not in result.stderr
+    assert marked_processes(mark) == []
+
+
+@pytest.mark.slow
+@needs_dask
+def test_the_width_sweep_measures_local_clusters_of_growing_size() -> None:
+    mark = f"dask-sweep-{os.getpid()}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "concadvisor",
+            "probe",
+            "tests.probe_targets.workloads:sleep_io",
+            "--executors",
+            "serial,dask",
+            "--budget",
+            "20",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=90,
+        check=False,
+        env={**os.environ, MARK: mark},
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    dask = next(row for row in report["results"] if row["executor"] == "dask")
+    widths = [point["width"] for point in dask["sweep"] or []]
+    stopped = [note for note in report["notes"] if note.startswith("sweep: dask stopped")]
+    # widths 1, 2, ... each its own cluster -- or a note that the budget stopped the ladder
+    assert widths[:2] == [1, 2] or stopped, (widths, report["notes"])
     assert marked_processes(mark) == []
 
 
