@@ -26,16 +26,11 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from concadvisor.executors.dask import local_cluster
+
 
 def _cluster(distributed: Any, workers: int) -> Any:
-    return distributed.LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-    )
+    return local_cluster(distributed, workers)
 
 
 def dask_life(distributed: Any, workers: int) -> float:

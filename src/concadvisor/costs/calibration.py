@@ -32,7 +32,6 @@ import concurrent.futures as cf
 import datetime
 import functools
 import importlib
-import logging
 import math
 import multiprocessing
 import os
@@ -913,16 +912,11 @@ def _dask_installed() -> bool:
 def _dask_cluster_life(distributed: Any, width: int, clock: Clock) -> float:
     """Start a LocalCluster of ``width`` one-thread workers on 127.0.0.1, connect a Client,
     run a no-op on every worker, shut it all down: the seconds it took."""
+    from ..executors.dask import local_cluster
+
     start = clock()
     with (
-        distributed.LocalCluster(
-            n_workers=width,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.CRITICAL,
-        ) as cluster,
+        local_cluster(distributed, width) as cluster,
         distributed.Client(cluster) as client,
     ):
         client.run(os.getpid)
@@ -942,7 +936,7 @@ def _dask_dispatch(client: Any, clock: Clock) -> Callable[[int], float]:
 
 def _measure_dask(found: _Samples, width: int, deadline: float) -> None:
     """Dask: a LocalCluster's whole life (at most 3 samples), then dispatch on a warm one."""
-    from ..executors.dask import quiet_dask
+    from ..executors.dask import local_cluster, quiet_dask
 
     quiet_dask()
     distributed: Any = importlib.import_module("distributed")
@@ -962,14 +956,7 @@ def _measure_dask(found: _Samples, width: int, deadline: float) -> None:
         found.add("dask_start", values)
         found.timer.require(min(values))
         with (
-            distributed.LocalCluster(
-                n_workers=width,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.CRITICAL,
-            ) as cluster,
+            local_cluster(distributed, width) as cluster,
             distributed.Client(cluster) as client,
         ):
             client.run(os.getpid)

@@ -10,7 +10,7 @@ profile field).  Measurements: docs/dask.md.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..costs.inputs import ExecutorPrediction, Inputs
 from ..costs.machine import MachineCosts
@@ -90,6 +90,22 @@ def quiet_dask() -> None:
     warnings.filterwarnings("ignore", module=r"(distributed|dask|tornado)(\..*)?")
     for name in ("distributed", "dask", "tornado", "bokeh"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def local_cluster(distributed: Any, workers: int) -> Any:
+    """A LocalCluster as the probe, calibrate and the benchmark start it: ``workers``
+    one-thread worker processes on 127.0.0.1, no dashboard, Dask's logs silenced.
+    ``distributed`` is the imported module (the extra is optional, so the caller imports)."""
+    import logging  # here: advise's start-up never needs it
+
+    return distributed.LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    )
 
 
 def has_dask(environment: Environment) -> bool:

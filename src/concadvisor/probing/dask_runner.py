@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..executors.dask import NOT_INSTALLED, quiet_dask
+from ..executors.dask import NOT_INSTALLED, local_cluster, quiet_dask
 from ..profile import Executor
 from .executors import START_TIMEOUT, Call, RunnerSetup, Trial, TrialError
 from .targets import load_callable
@@ -105,14 +104,7 @@ class Dask:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if self._scheduler is None:
-                    self._cluster = distributed.LocalCluster(
-                        n_workers=self._width,
-                        threads_per_worker=1,
-                        processes=True,
-                        host="127.0.0.1",
-                        dashboard_address=None,
-                        silence_logs=logging.CRITICAL,
-                    )
+                    self._cluster = local_cluster(distributed, self._width)
                     self._client = distributed.Client(self._cluster, timeout=START_TIMEOUT)
                     self._client.wait_for_workers(self._width, timeout=START_TIMEOUT)
                 else:
