@@ -222,29 +222,25 @@ def test_probe_measures_a_local_cluster_beside_the_pools_and_leaves_nothing_behi
     assert marked_processes(mark) == []
 
 
-@pytest.mark.slow
-@needs_dask
-def test_the_width_sweep_measures_local_clusters_of_growing_size() -> None:
-    mark = f"dask-sweep-{os.getpid()}"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "concadvisor",
-            "probe",
-            "tests.probe_targets.workloads:sleep_io",
-            "--executors",
-            "serial,dask",
-            "--budget",
-            "20",
-            "--json",
-        ],
+def _probe_marked(mark: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``concadvisor probe ARGS --budget 20 --json``, its processes carrying ``mark``."""
+    return subprocess.run(
+        [sys.executable, "-m", "concadvisor", "probe", *args, "--budget", "20", "--json"],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=90,
         check=False,
         env={**os.environ, MARK: mark},
+    )
+
+
+@pytest.mark.slow
+@needs_dask
+def test_the_width_sweep_measures_local_clusters_of_growing_size() -> None:
+    mark = f"dask-sweep-{os.getpid()}"
+    result = _probe_marked(
+        mark, "tests.probe_targets.workloads:sleep_io", "--executors", "serial,dask"
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
